@@ -1,0 +1,3 @@
+from imagewright.cli import main
+
+raise SystemExit(main())
