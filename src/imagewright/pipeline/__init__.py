@@ -1,0 +1,1 @@
+"""The image build pipeline: recipes to tested, sanitized, versioned images, and their catalog."""
