@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid as uuidlib
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,22 +191,32 @@ def _write_table(disk: Path, layout: DiskLayout) -> None:
     )
 
 
-def mkfs_argv(fstype: str, device: Path, *, uuid: str | None, label: str | None) -> list[str]:
-    """The mkfs command making an empty fstype on device with the given UUID and label."""
+def mkfs_argv(
+    fstype: str,
+    device: Path,
+    *,
+    uuid: str | None,
+    label: str | None,
+    options: Sequence[str] = (),
+) -> list[str]:
+    """The mkfs command making an empty fstype on device with the given UUID and label.
+
+    options: extra mkfs options (e.g. the features of a file system being re-made).
+    """
     if fstype in ("ext2", "ext3", "ext4"):
-        argv = [require_tool(f"mkfs.{fstype}"), "-q", "-F", "-b", "4096"]
+        argv = [require_tool(f"mkfs.{fstype}"), "-q", "-F", *(options or ("-b", "4096"))]
         argv += ["-U", uuid] if uuid else []
         argv += ["-L", label] if label else []
     elif fstype == "xfs":
-        argv = [require_tool("mkfs.xfs"), "-q", "-f"]
+        argv = [require_tool("mkfs.xfs"), "-q", "-f", *options]
         argv += ["-m", f"uuid={uuid}"] if uuid else []
         argv += ["-L", label] if label else []
     elif fstype == "btrfs":
-        argv = [require_tool("mkfs.btrfs"), "-q", "-f"]
+        argv = [require_tool("mkfs.btrfs"), "-q", "-f", *options]
         argv += ["-U", uuid] if uuid else []
         argv += ["-L", label] if label else []
     elif fstype == "vfat":
-        argv = [require_tool("mkfs.vfat")]
+        argv = [require_tool("mkfs.vfat"), *options]
         argv += ["-i", uuid.replace("-", "")] if uuid else []
         argv += ["-n", label] if label else []
     else:
@@ -213,10 +224,19 @@ def mkfs_argv(fstype: str, device: Path, *, uuid: str | None, label: str | None)
     return [*argv, str(device)]
 
 
-def fill_filesystem(tree: Path, device: Path, filesystem: PartitionLayout, scratch: Path) -> None:
+def fill_filesystem(
+    tree: Path,
+    device: Path,
+    filesystem: PartitionLayout,
+    scratch: Path,
+    *,
+    mkfs_options: Sequence[str] = (),
+) -> None:
     """Make filesystem on device holding a faithful copy of tree (which must not be changing)."""
     fstype = filesystem.fstype or "ext4"
-    argv = mkfs_argv(fstype, device, uuid=filesystem.uuid, label=filesystem.label)
+    argv = mkfs_argv(
+        fstype, device, uuid=filesystem.uuid, label=filesystem.label, options=mkfs_options
+    )
     try:
         if fstype in ("ext2", "ext3", "ext4"):
             run([*argv[:-1], "-d", str(tree), argv[-1]])

@@ -74,6 +74,7 @@ class OpenedImage:
     writable: bool
     filesystems: list[MountedFilesystem] = field(default_factory=list)
     raw_disk: Path | None = None  # the raw disk file to scan byte-wise (a work copy for qcow2)
+    work_dir: Path | None = None  # this opening's own scratch folder (None for a directory)
     _mounts: MountStack | None = field(default=None, repr=False)
 
     def host_path(self, filesystem: MountedFilesystem) -> Path:
@@ -139,6 +140,7 @@ def open_target(
             opened = stack.enter_context(_open_raw(raw, root, writable=writable))
             opened.kind = kind
             opened.source = source
+        opened.work_dir = scratch
         yield opened
         if writable:
             opened.commit()
