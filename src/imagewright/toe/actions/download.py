@@ -254,9 +254,10 @@ def _s3_errors(what: str) -> Iterator[None]:
         yield
     except ClientError as e:
         error = e.response.get("Error", {})
-        raise StepFailed(
-            f"{what}: {error.get('Code', 'error')} {error.get('Message', '')}".rstrip()
-        ) from e
+        code = error.get("Code", "error")
+        if code in ("404", "NoSuchKey"):
+            raise StepFailed(f"{what}: the object does not exist") from e
+        raise StepFailed(f"{what}: {code} {error.get('Message', '')}".rstrip()) from e
     except BotoCoreError as e:
         raise StepFailed(
             f"{what}: {e}",
