@@ -1,53 +1,16 @@
-"""Test support for action modules: a step context, a confined executor and a way to run one
-action the way the runner does (inputs validated by the action's model, then executed)."""
+"""Test support for action modules: a step context and a way to run one action the way the
+runner does (inputs validated by the action's model, then executed)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from imagewright.executors.base import Executor
 from imagewright.executors.host import HostExecutor
-from imagewright.paths import ImageRoot
-from imagewright.run import CommandResult, OutputCallback, StrPath, run
 from imagewright.toe.actions import ACTIONS, InputShape, Outputs, Platform
-
-
-class ConfinedExecutor:
-    """An image-root executor for tests: paths through ImageRoot, commands through chroot."""
-
-    kind = "chroot"
-
-    def __init__(self, root: Path) -> None:
-        self.root = ImageRoot(root)
-
-    def run(
-        self,
-        argv: Sequence[StrPath],
-        *,
-        env: Mapping[str, str] | None = None,
-        input: str | bytes | None = None,
-        timeout: float | None = None,
-        cwd: str | None = None,
-        on_output: OutputCallback | None = None,
-        check: bool = True,
-        ok_codes: Sequence[int] = (0,),
-    ) -> CommandResult:
-        return run(
-            ["chroot", self.root.root, *argv],
-            env=env,
-            input=input,
-            timeout=timeout,
-            on_output=on_output,
-            check=check,
-            ok_codes=ok_codes,
-        )
-
-    def resolve(self, path: str) -> Path:
-        return self.root.resolve(path)
 
 
 @dataclass

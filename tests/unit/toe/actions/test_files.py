@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from imagewright.executors.chroot import ChrootExecutor
 from imagewright.executors.host import HostExecutor
 from imagewright.toe.actions import StepFailed
 from imagewright.toe.actions._target import umask
-from toe_support import ConfinedExecutor, Context, execute
+from toe_support import Context, execute
 
 
 @dataclass
@@ -37,7 +38,7 @@ def place(request: pytest.FixtureRequest, tmp_path: Path) -> Place:
     (tmp_path / "work").mkdir()
     if request.param == "host":
         return Place(Context(HostExecutor()), str(tmp_path / "work"), tmp_path)
-    return Place(Context(ConfinedExecutor(tmp_path)), "/work", tmp_path)
+    return Place(Context(ChrootExecutor(tmp_path)), "/work", tmp_path)
 
 
 def write(place: Place, relative: str, text: str = "x") -> Path:
@@ -458,7 +459,7 @@ def test_delete_folder_rules(place: Place) -> None:
 
 def test_delete_folder_refuses_the_root_of_an_image(tmp_path: Path) -> None:
     (tmp_path / "etc").mkdir()
-    ctx = Context(ConfinedExecutor(tmp_path))
+    ctx = Context(ChrootExecutor(tmp_path))
     with pytest.raises(StepFailed, match="it is the root of the target"):
         execute("DeleteFolder", ctx, [{"path": "/", "force": True}])
     assert (tmp_path / "etc").is_dir()
@@ -545,7 +546,7 @@ def test_owners_come_from_the_targets_account_files(tmp_path: Path) -> None:
     (tmp_path / "data/sub").mkdir(parents=True)
     (tmp_path / "data/sub/f").write_text("f")
     (tmp_path / "file").write_text("x")
-    ctx = Context(ConfinedExecutor(tmp_path))
+    ctx = Context(ChrootExecutor(tmp_path))
     execute("SetFileOwner", ctx, [{"path": "/file", "owner": "imgonly"}])
     assert ((tmp_path / "file").stat().st_uid, (tmp_path / "file").stat().st_gid) == (4242, 4343)
     execute("SetFileOwner", ctx, [{"path": "/file", "owner": "imgonly", "group": "other"}])

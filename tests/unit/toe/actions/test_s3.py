@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
+from imagewright.executors.chroot import ChrootExecutor
 from imagewright.toe.actions import StepFailed
-from toe_support import ConfinedExecutor, Context, execute
+from toe_support import Context, execute
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -176,7 +177,7 @@ def test_download_into_an_image_stays_inside(s3: S3Client, tmp_path: Path) -> No
     (root / str(tmp_path).lstrip("/")).mkdir(parents=True)  # where the link points in the image
     execute(
         "S3Download",
-        Context(ConfinedExecutor(root)),
+        Context(ChrootExecutor(root)),
         [{"source": f"s3://{name}/conf/app.conf", "destination": "/etc/app.conf"}],
     )
     assert host_target.read_text() == "host"
@@ -242,7 +243,7 @@ def test_upload_from_an_image_never_reads_host_files(s3: S3Client, tmp_path: Pat
     (root / "data/secret").symlink_to(secret)
     execute(
         "S3Upload",
-        Context(ConfinedExecutor(root)),
+        Context(ChrootExecutor(root)),
         [{"source": "/data", "destination": f"s3://{name}/", "recurse": True}],
     )
     assert keys(s3, name) == {"shadow": b"image shadow"}

@@ -16,8 +16,9 @@ from typing import ClassVar
 import pytest
 from pydantic import ValidationError
 
+from imagewright.executors.chroot import ChrootExecutor
 from imagewright.toe.actions import StepFailed, download
-from toe_support import ConfinedExecutor, Context, execute
+from toe_support import Context, execute
 
 PAYLOAD = b"imagewright payload\n" * 1000
 
@@ -223,7 +224,7 @@ def test_download_into_an_image_stays_inside(http_url: str, tmp_path: Path) -> N
     (root / "opt/app").symlink_to(outside)  # an absolute host path: means root/<that path>
     out = execute(
         "WebDownload",
-        Context(ConfinedExecutor(root)),
+        Context(ChrootExecutor(root)),
         [{"source": f"{http_url}/files/payload.bin", "destination": "/opt/app/"}],
     )
     assert out == {"destination": "/opt/app/payload.bin"}
