@@ -37,6 +37,7 @@ from imagewright.pipeline.events import Events
 from imagewright.pipeline.junit import TestCase, TestSuite, write_junit
 
 if TYPE_CHECKING:
+    from imagewright.images.disk import ExportFormat
     from imagewright.images.residue import Fingerprints
     from imagewright.paths import ImageRoot
 
@@ -46,6 +47,11 @@ USER_DATA_FILE = "imagewright-user-data"
 PERFORM_CLEANUP = "perform_cleanup"
 BUILD_PHASES = ["build", "validate"]
 TEST_PHASES = ["test"]
+DISK_FORMATS: dict[OutputFormat, ExportFormat] = {
+    OutputFormat.qcow2: "qcow2",
+    OutputFormat.vmdk: "vmdk",
+    OutputFormat.vhd: "vhd",
+}
 
 
 class BuildFailed(ImagewrightError):
@@ -414,7 +420,7 @@ def _export(ctx: BuildContext, image: Path) -> None:
             elif output_format == OutputFormat.raw:
                 copy_disk(image, target)
             else:
-                export(image, target, format=output_format.value)
+                export(image, target, format=DISK_FORMATS[output_format])
             ctx.artifacts.append(
                 Artifact(output_format.value, target, sha256_of(target), target.stat().st_size)
             )
