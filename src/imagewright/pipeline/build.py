@@ -333,6 +333,9 @@ def _sanitize(ctx: BuildContext, root: ImageRoot, fingerprints: Fingerprints) ->
         on_content=remember,
     )
     (ctx.log_dir / "sanitize.json").write_text(report.to_json())
+    # The seed's script deletes its trigger before it starts; the image must not keep it.
+    marker = PurePosixPath(ctx.recipe.working_directory) / PERFORM_CLEANUP
+    root.resolve(marker, follow_final=False).unlink(missing_ok=True)
     skipped = {
         op.name: op.reason for op in report.operations if op.status == "skipped" and op.reason
     }
