@@ -39,7 +39,8 @@ phases:
         inputs:
           commands:
             - echo "{{{{ Motd }}}}" > /etc/motd
-            - mkdir -p /root/.ssh && echo "ssh-ed25519 AAAAbuildkey builder" > /root/.ssh/authorized_keys
+            - mkdir -p /root/.ssh
+            - echo "ssh-ed25519 AAAAbuildkey builder" > /root/.ssh/authorized_keys
             - {build_command}
   - name: validate
     steps:
