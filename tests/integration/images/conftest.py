@@ -12,7 +12,6 @@ import shutil
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -162,12 +161,8 @@ def special_tree(tmp_path: Path) -> Path:
     return root
 
 
-@dataclass(frozen=True)
-class PartitionSpec:
-    tree: Path
-    fstype: str
-    label: str
-    size: int  # bytes
+PartitionSpec = tuple[Path, str, str, int]  # tree, fstype, label, size in bytes
+BuildDisk = Callable[[Path, list[PartitionSpec], Callable[[list[str]], str], Path], None]
 
 
 def build_disk(
@@ -175,37 +170,39 @@ def build_disk(
 ) -> None:
     """A GPT disk with one file system per spec; fstab(partuuids) is written into the first
     one (the root)."""
-    size = (2 << 20) + sum(p.size for p in partitions)
+    size = (2 << 20) + sum(size for *_, size in partitions)
     with disk.open("wb") as handle:
         handle.truncate(size)
-    script = "label: gpt\n" + "".join(f"size={p.size // 512}, name={p.label}\n" for p in partitions)
+    script = "label: gpt\n" + "".join(
+        f"size={size // 512}, name={label}\n" for _, _, label, size in partitions
+    )
     subprocess.run(["sfdisk", "--quiet", disk], input=script.encode(), check=True)
     table = json.loads(
         subprocess.run(["sfdisk", "--json", disk], capture_output=True, check=True).stdout
     )["partitiontable"]["partitions"]
     partuuids = [str(entry["uuid"]).lower() for entry in table]
     (work / "fstab").mkdir(parents=True, exist_ok=True)
-    for index, (spec, entry) in enumerate(zip(partitions, table, strict=True)):
+    for index, ((tree, fstype, label, _), entry) in enumerate(zip(partitions, table, strict=True)):
         layout = PartitionLayout(
-            "root",
-            index + 1,
-            entry["start"] * 512,
-            entry["size"] * 512,
-            spec.fstype,
-            None,
-            spec.label,
+            "root", index + 1, entry["start"] * 512, entry["size"] * 512, fstype, None, label
         )
         with loop_attach(disk, partitions=False, offset=layout.offset, size=layout.size) as device:
-            fill_filesystem(spec.tree, device, layout, work)
+            fill_filesystem(tree, device, layout, work)
             if index == 0:
                 with mount(
                     device,
                     work / "fstab",
-                    fstype=spec.fstype,
-                    options=("nouuid",) if spec.fstype == "xfs" else (),
+                    fstype=fstype,
+                    options=("nouuid",) if fstype == "xfs" else (),
                 ) as root:
                     (root / "etc").mkdir(exist_ok=True)
                     (root / "etc/fstab").write_text(fstab(partuuids))
+
+
+@pytest.fixture
+def disk_builder() -> BuildDisk:
+    """disk_builder(disk, [(tree, fstype, label, size), ...], fstab(partuuids), work)"""
+    return build_disk
 
 
 @pytest.fixture(scope="session")
@@ -217,8 +214,8 @@ def gpt_image(base_tree: Path, images_dir: Path) -> Path:
     (boot / "boot-marker").write_text("from the boot partition\n")
     disk = images_dir / "gpt.img"
     specs = [
-        PartitionSpec(base_tree, "xfs", "root", 700 << 20),
-        PartitionSpec(boot, "ext4", "boot", 64 << 20),
+        (base_tree, "xfs", "root", 700 << 20),
+        (boot, "ext4", "boot", 64 << 20),
     ]
     build_disk(
         disk,
