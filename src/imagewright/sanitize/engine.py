@@ -123,13 +123,16 @@ def sanitize_root(
     on_line: LineSink | None = None,
     on_content: ContentHook | None = None,
     report: SanitizeReport | None = None,
+    operations: list[Operation] | None = None,
 ) -> SanitizeReport:
     """Run the operations over a mounted or extracted image root; the report says what happened.
 
-    Does not raise when something is left: the caller decides (see `SanitizeReport.failures`).
+    `operations` replaces the profile's selection (tests run one operation at a time). Does not
+    raise when something is left: the caller decides (see `SanitizeReport.failures`).
     """
     profile = Profile(profile)
-    operations = select(profile, enable=enable, disable=disable)
+    if operations is None:
+        operations = select(profile, enable=enable, disable=disable)
     if not working_directory.startswith("/"):
         raise BadTargetError(f"--working-directory must be absolute, got '{working_directory}'")
     if not dry_run and os.statvfs(root.root).f_flag & os.ST_RDONLY:
