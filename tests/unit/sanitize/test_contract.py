@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tests.unit.sanitize.corpus import CORPUS
 
 from imagewright.cli import main
 from imagewright.errors import ConfigError
 from imagewright.sanitize import EXTENDED, OPERATIONS, SEED, Profile, select
-from tests.unit.sanitize.corpus import CORPUS
 
 
 @pytest.mark.parametrize("name", OPERATIONS.names())

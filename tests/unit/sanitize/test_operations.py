@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.unit.sanitize.corpus import CORPUS, plant, snapshot
 
 from imagewright.paths import ImageRoot
 from imagewright.sanitize import OPERATIONS, Profile
 from imagewright.sanitize.changes import Status
 from imagewright.sanitize.engine import sanitize_root
-from tests.unit.sanitize.corpus import CORPUS, plant, snapshot
 
 NAMES = OPERATIONS.names()
 
