@@ -173,7 +173,10 @@ def _run_one(
     if ctx.ops.dry_run:
         result.status = "planned" if result.paths else "unchanged"
     else:
-        result.left = [str(p) for p in op.verified_by(ctx)]
+        try:
+            result.left = [str(p) for p in op.verified_by(ctx)]
+        except (ImagewrightError, OSError) as e:
+            result.status, result.reason = "failed", f"cannot verify: {e}"
         if result.left or any(p.status is Status.failed for p in result.paths):
             result.status = "failed"
         elif not result.paths and result.status == "cleaned":

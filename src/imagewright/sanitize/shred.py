@@ -32,6 +32,7 @@ FS_IOC_GETFLAGS = 0x80086601
 FS_IMMUTABLE_FL = 0x10
 FS_APPEND_FL = 0x20
 RENAME_NOREPLACE = 1
+FLUSH_ONE_BY_ONE = 16
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
@@ -75,6 +76,20 @@ def syncfs(fd: int) -> None:
     if _libc.syncfs(fd) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
+
+
+def flush(fds: list[int], one: Callable[[int], None]) -> None:
+    """Make what was written through fds durable: a few files one by one, many with one
+    syncfs per file system (a syncfs also flushes other writers' data on a shared disk)."""
+    if len(fds) <= FLUSH_ONE_BY_ONE:
+        for fd in fds:
+            one(fd)
+        return
+    devices: dict[int, int] = {}
+    for fd in fds:
+        devices.setdefault(os.fstat(fd).st_dev, fd)
+    for fd in devices.values():
+        syncfs(fd)
 
 
 def rename_noreplace(dir_fd: int, old: str, new: str) -> None:
@@ -295,11 +310,7 @@ class Shredder:
 
     @staticmethod
     def _flush(opened: list[_Open]) -> None:
-        devices: dict[int, int] = {}
-        for handle in opened:
-            devices.setdefault(os.fstat(handle.fd).st_dev, handle.fd)
-        for fd in devices.values():
-            syncfs(fd)
+        flush([h.fd for h in opened], os.fdatasync)
 
     def _remove_names(self, opened: list[_Open]) -> None:
         # As shred's default "wipesync": rename to names of zeros of every length from the
@@ -350,8 +361,4 @@ class Shredder:
 
     @staticmethod
     def _flush_folders(opened: list[_Open]) -> None:
-        devices: dict[int, int] = {}
-        for handle in opened:
-            devices.setdefault(os.fstat(handle.dir_fd).st_dev, handle.dir_fd)
-        for fd in devices.values():
-            syncfs(fd)
+        flush(list({h.dir_fd for h in opened}), os.fsync)

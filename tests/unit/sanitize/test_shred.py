@@ -125,14 +125,17 @@ def test_truncate_keeps_the_inode_and_mode(tmp_path: Path) -> None:
     assert log.stat().st_ino == inode and stat.S_IMODE(log.stat().st_mode) == 0o640
 
 
-def test_many_files_in_many_folders(tmp_path: Path) -> None:
+@pytest.mark.root
+def test_many_files_in_many_folders(ext4: Path) -> None:
     targets = []
-    for folder in range(20):
-        (tmp_path / str(folder)).mkdir()
-        for index in range(100):
+    for folder in range(10):
+        (ext4 / str(folder)).mkdir()
+        for index in range(60):
             name = f"file-{index:04d}"
-            (tmp_path / str(folder) / name).write_text(name)
-            targets.append(Target(tmp_path / str(folder), name, name))
+            (ext4 / str(folder) / name).write_text(name)
+            targets.append(Target(ext4 / str(folder), name, name))
+    (ext4 / "0" / "0000").write_text("a name every shorter name collides with")
     outcomes = Shredder().shred(targets)
     assert all(o.error is None for o in outcomes)
-    assert all(not any(folder.iterdir()) for folder in tmp_path.iterdir())
+    assert [p.name for p in (ext4 / "0").iterdir()] == ["0000"]
+    assert all(not any((ext4 / str(folder)).iterdir()) for folder in range(1, 10))
