@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.unit.sanitize.corpus import CORPUS, plant, snapshot
 
 from imagewright.cli import main
-from tests.unit.sanitize.corpus import CORPUS, plant, snapshot
 
 # The seed script's "Deleting X" lines, in the order of its sections.
 SEED_LINES = """\

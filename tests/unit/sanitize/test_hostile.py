@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.unit.sanitize.corpus import CORPUS, snapshot
 
 from imagewright.cli import main
 from imagewright.sanitize import OPERATIONS
-from tests.unit.sanitize.corpus import CORPUS, snapshot
 
 HOST_FILES = (
     "/etc/passwd",
