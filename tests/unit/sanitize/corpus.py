@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from imagewright.paths import ImageRoot
+
 
 @dataclass(frozen=True)
 class Plant:
@@ -13,6 +15,7 @@ class Plant:
     after: dict[str, bytes] = field(default_factory=dict)  # image path -> content afterwards
     kept: tuple[str, ...] = ()  # image paths that must survive untouched
     planted: dict[str, bytes] = field(default_factory=dict)  # special content to plant
+    appended: dict[str, bytes] = field(default_factory=dict)  # added to existing files
 
 
 def secret(op: str, path: str) -> bytes:
@@ -100,9 +103,7 @@ CORPUS: dict[str, Plant] = {
     ),
     "bash-history": Plant(
         ("/root/.bash_history", "/home/admin/.bash_history", "/srv/svc/.bash_history"),
-        planted={
-            "/etc/passwd": b"root:x:0:0:root:/root:/bin/bash\nsvc:x:999:999::/srv/svc:/bin/sh\n"
-        },
+        appended={"/etc/passwd": b"svc:x:999:999::/srv/svc:/bin/sh\n"},
     ),
     "blkid-tab": Plant(("/etc/blkid/blkid.tab", "/etc/blkid.tab.old")),
     "cloud-init-clean": Plant(
@@ -189,19 +190,26 @@ CORPUS: dict[str, Plant] = {
 
 
 def plant(root: Path, name: str) -> Plant:
-    """Write an operation's corpus below root; returns its entry."""
+    """Write an operation's corpus below root (through the confined resolver: a Debian tree's
+    /var/run is an absolute link to /run); returns its entry."""
+    image = ImageRoot(root)
     entry = CORPUS[name]
     for path in (*entry.files, *entry.kept):
-        write(root, path, secret(name, path))
+        image.write_bytes(path, secret(name, path))
     for path, content in entry.planted.items():
-        write(root, path, content)
+        image.write_bytes(path, content)
+    for path, content in entry.appended.items():
+        existing = image.read_bytes(path) if image.is_file(path) else b""
+        image.write_bytes(path, existing + content)
     return entry
 
 
-def write(root: Path, path: str, content: bytes) -> None:
-    host = root / path.lstrip("/")
-    host.parent.mkdir(parents=True, exist_ok=True)
-    host.write_bytes(content)
+def present(root: Path, path: str) -> bool:
+    return ImageRoot(root).exists(path)
+
+
+def content(root: Path, path: str) -> bytes:
+    return ImageRoot(root).read_bytes(path)
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, bytes | str | None]]:

@@ -40,7 +40,10 @@ def fingerprint(paths: tuple[str, ...]) -> dict[str, str]:
 
 
 def every_planted_path() -> list[str]:
-    return sorted({path for entry in CORPUS.values() for path in (*entry.files, *entry.planted)})
+    paths = sorted({path for entry in CORPUS.values() for path in (*entry.files, *entry.planted)})
+    # Each becomes a link below: none may be the parent folder of another.
+    assert not any(b.startswith(a + "/") for a in paths for b in paths)
+    return paths
 
 
 @pytest.fixture

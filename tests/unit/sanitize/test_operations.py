@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.sanitize.corpus import CORPUS, plant, snapshot
+from tests.unit.sanitize.corpus import CORPUS, content, plant, present, snapshot
 
 from imagewright.paths import ImageRoot
 from imagewright.sanitize import OPERATIONS, Profile
@@ -36,11 +36,11 @@ def test_operation_cleans_its_corpus(name: str, tmp_path: Path) -> None:
     done = run_one(tmp_path, name)
     assert set(entry.files) <= set(done)
     for path in entry.files:
-        assert not (tmp_path / path.lstrip("/")).exists(), f"{path} survived {name}"
+        assert not present(tmp_path, path), f"{path} survived {name}"
     for path in entry.kept:
-        assert (tmp_path / path.lstrip("/")).read_bytes() == before[str(tmp_path / path[1:])][1]
-    for path, content in entry.after.items():
-        assert (tmp_path / path.lstrip("/")).read_bytes() == content
+        assert content(tmp_path, path) == before[str(tmp_path / path[1:])][1]
+    for path, expected in entry.after.items():
+        assert content(tmp_path, path) == expected
 
     after_first = snapshot(tmp_path)
     assert run_one(tmp_path, name) == [], "the second run changed something"
