@@ -8,10 +8,10 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
-from imagewright.errors import BadTargetError, ImagewrightError, OperationsFailed
+from imagewright.errors import BadTargetError, ImagewrightError, Interrupted, OperationsFailed
 from imagewright.paths import ImageRoot
 from imagewright.sanitize import SEED, Operation, Profile, SanitizeContext, select
 from imagewright.sanitize.changes import Changes, LineSink, PathChange, Status
@@ -165,6 +165,8 @@ def _run_one(
     result = OperationResult(op.name, "cleaned")
     try:
         op.run(ctx)
+    except Interrupted:
+        raise
     except ImagewrightError as e:
         result.status, result.reason = "failed", e.message
     except OSError as e:
@@ -175,6 +177,8 @@ def _run_one(
     else:
         try:
             result.left = [str(p) for p in op.verified_by(ctx)]
+        except Interrupted:
+            raise
         except (ImagewrightError, OSError) as e:
             result.status, result.reason = "failed", f"cannot verify: {e}"
         if result.left or any(p.status is Status.failed for p in result.paths):
@@ -186,14 +190,3 @@ def _run_one(
                 on_line(f"Failed to delete '{path}'. Failing.")
     result.seconds = time.monotonic() - started
     return result
-
-
-def sanitize_directory(path: Path | str, **options: Any) -> SanitizeReport:
-    """Sanitize a directory tree in place; raises SanitizeFailed when anything is left."""
-    target = Path(path)
-    if not target.is_dir():
-        raise BadTargetError(f"{target} is not a directory")
-    report = sanitize_root(ImageRoot(target), **options)
-    if report.failures():
-        raise SanitizeFailed(report)
-    return report
