@@ -164,13 +164,18 @@ class Template:
         self.parameters: dict[str, Any] = {}
         for name, spec in (tree.get("Parameters") or {}).items():
             if isinstance(spec, dict) and "Default" in spec:
-                self.parameters[str(name)] = spec["Default"]
+                default = spec["Default"]
+                kind = str(spec.get("Type", ""))
+                if isinstance(default, str) and (kind.startswith("List<") or "Comma" in kind):
+                    default = [item.strip() for item in default.split(",")]
+                self.parameters[str(name)] = default
         self.mappings: dict[str, Any] = dict(tree.get("Mappings") or {})
         self.conditions: dict[str, Any] = dict(tree.get("Conditions") or {})
-        self.resources: dict[str, Any] = dict(tree.get("Resources") or {})
-        self._evaluating: set[str] = set()
-        if not isinstance(tree.get("Resources"), dict):
+        resources = tree.get("Resources")
+        if not isinstance(resources, dict):
             raise ConfigError(Problem("a template needs a Resources mapping", file=source))
+        self.resources: dict[str, Any] = resources  # kept as loaded: it knows its lines
+        self._evaluating: set[str] = set()
 
     # -- intrinsic functions ---------------------------------------------------------------
     def resolve(self, node: Any) -> Any:
