@@ -10,7 +10,7 @@ from pathlib import Path
 
 from imagewright.findings import Finding, Report, Severity
 from imagewright.policy import LintContext
-from imagewright.policy.graph import Graph
+from imagewright.policy.graph import Graph, arn_resource_name
 from imagewright.policy.inputs import read_inputs
 from imagewright.policy.policyfile import Policy
 from imagewright.policy.rules import RULES
@@ -57,6 +57,11 @@ def blocking(report: Report, policy: Policy, threshold: Severity | None = None) 
     return report.at_or_above(threshold or policy.severity_threshold)
 
 
+def _same_resource(named: str, resource: str | None) -> bool:
+    """A suppression may name a resource by its ARN or by the name inside it."""
+    return resource is not None and named in (resource, arn_resource_name(resource))
+
+
 def apply_suppressions(
     findings: list[Finding], policy: Policy, today: datetime.date
 ) -> list[Finding]:
@@ -67,7 +72,9 @@ def apply_suppressions(
         for index, suppression in enumerate(policy.suppressions):
             if suppression.rule != finding.rule_id:
                 continue
-            if suppression.resource is not None and suppression.resource != finding.resource:
+            if suppression.resource is not None and not _same_resource(
+                suppression.resource, finding.resource
+            ):
                 continue
             if suppression.file is not None and not fnmatch.fnmatch(
                 finding.path or "", suppression.file
