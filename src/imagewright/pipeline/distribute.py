@@ -246,7 +246,8 @@ def _to_s3(
     if target is None:
         raise ValueError("_to_s3 needs an s3ExportConfiguration")
     prefix = "/".join(p for p in ((target.s3_prefix or "").strip("/"), image) if p)
-    client = boto3.client("s3", region_name=entry.region or None)
+    # A session of its own: credentials and endpoint are read from the environment every time.
+    client = boto3.session.Session().client("s3", region_name=entry.region or None)
     try:
         for artifact in artifacts:
             client.upload_file(str(artifact), target.s3_bucket, f"{prefix}/{artifact.name}")
