@@ -9,7 +9,7 @@ import pytest
 
 from imagewright.errors import ConfigError
 from imagewright.policy.engine import lint
-from imagewright.policy.inputs import read_input
+from imagewright.policy.inputs import read_input, read_inputs
 from imagewright.policy.policyfile import Policy
 
 CORPUS = Path(__file__).parents[2] / "data" / "lint"
@@ -84,3 +84,24 @@ def test_json_with_tabs_is_read_without_positions(tmp_path: Path) -> None:
     )
     rules = [f.rule_id for f in lint([path], Policy()).findings]
     assert rules == ["sg-ingress-ssh"]
+
+
+def test_recipe_brings_the_configurations_it_names_once() -> None:
+    recipe = CORPUS / "imagewright" / "recipe-tests-disabled.yml"
+    infrastructure = CORPUS / "imagewright" / "infrastructure-good.yml"
+    graph = read_inputs([recipe, infrastructure])
+    kinds = sorted(r.kind.value for r in graph.resources)
+    assert kinds == ["distribution", "infrastructure", "recipe"]
+
+
+def test_findings_in_a_named_configuration_point_at_its_file(tmp_path: Path) -> None:
+    weak = CORPUS / "imagewright" / "infrastructure-weak.yml"
+    recipe = tmp_path / "recipe.yml"
+    recipe.write_text(
+        "name: r1\nsemanticVersion: 1.0.0\nparentImage: debian:12\n"
+        "components:\n"
+        "  - componentArn: arn:aws:imagebuilder:eu-west-1:aws:component/update-linux/x.x.x\n"
+        f"infrastructureConfiguration: {weak}\n"
+    )
+    findings = lint([recipe], Policy()).findings
+    assert {f.path for f in findings} == {str(weak)}

@@ -10,7 +10,7 @@ from imagewright.errors import ConfigError, Problem
 from imagewright.policy.graph import Graph
 from imagewright.policy.inputs.awscli import is_cli_output, read_cli_output
 from imagewright.policy.inputs.cloudformation import is_template, load_template_text, read_template
-from imagewright.policy.inputs.imagewright import read_document
+from imagewright.policy.inputs.imagewright import local_references, read_document
 
 
 def read_input(path: Path) -> Graph:
@@ -44,7 +44,16 @@ def _json_without_positions(text: str, path: Path) -> object:
 
 
 def read_inputs(paths: Iterable[Path]) -> Graph:
+    """Every input, and the files imagewright recipes and pipelines name, each read once."""
     graph = Graph()
-    for path in paths:
-        graph.merge(read_input(path))
+    queue = list(paths)
+    seen: set[Path] = set()
+    while queue:
+        path = queue.pop(0)
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        read = read_input(path)
+        graph.merge(read)
+        queue.extend(local_references(read))
     return graph

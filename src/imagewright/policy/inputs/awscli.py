@@ -33,11 +33,11 @@ _LAUNCH_PERMISSION_FIELDS = {
 
 
 def is_cli_output(tree: Any) -> bool:
-    return isinstance(tree, dict) and (
-        "SecurityGroups" in tree
-        or "LaunchPermissions" in tree
-        or any(k in tree for k in _IMAGEBUILDER)
-    )
+    if not isinstance(tree, dict):
+        return False
+    # A recipe's infrastructureConfiguration is a file name; the CLI prints a mapping there.
+    wrapped = any(isinstance(tree.get(key), dict) for key in _IMAGEBUILDER)
+    return "SecurityGroups" in tree or "LaunchPermissions" in tree or wrapped
 
 
 def read_cli_output(tree: Any, source: Path | str) -> Graph:

@@ -88,6 +88,11 @@ def read_document(tree: Any, source: Path) -> Graph:
     name = str(properties.get("name") or source.name)
     resource = Resource(kind, name, str(source), node_line(tree), properties, lines)
     resource.aliases.update({str(source), str(source.resolve())})
+    if kind is Kind.recipe:
+        for field in RECIPE_REFERENCES:
+            reference = properties.get(field)
+            if isinstance(reference, str):
+                properties[field] = str((source.parent / reference).resolve())
     if kind is Kind.pipeline:
         for field in REFERENCES:
             reference = properties.get(field)
@@ -98,6 +103,29 @@ def read_document(tree: Any, source: Path) -> Graph:
     graph = Graph()
     graph.add(resource)
     return graph
+
+
+# Recipe fields (imagewright's own) that name the configurations built and distributed with it.
+RECIPE_REFERENCES = ("infrastructureConfiguration", "distributionConfiguration")
+
+
+def local_references(graph: Graph) -> list[Path]:
+    """Files the imagewright documents of graph point at: they are linted along with them."""
+    found: list[Path] = []
+    for resource in graph.resources:
+        if resource.kind is Kind.pipeline:
+            values = [resource.get(field) for field in REFERENCES]
+        elif resource.kind is Kind.recipe:
+            values = [resource.get(field) for field in RECIPE_REFERENCES]
+        else:
+            continue
+        base = Path(resource.source).parent
+        for value in values:
+            if isinstance(value, str) and not value.startswith("arn:"):
+                path = (base / value).resolve()
+                if path.is_file():
+                    found.append(path)
+    return found
 
 
 def _component_documents(recipe: dict[str, Any], source: Path) -> list[str]:

@@ -34,7 +34,8 @@ def no_kms_key(ctx: LintContext) -> Iterator[Hit]:
 @rule(
     "image-tests-disabled",
     Severity.medium,
-    summary="Image tests disabled (imageTestsConfiguration.imageTestsEnabled: false)",
+    summary="Image tests disabled (pipeline imageTestsConfiguration.imageTestsEnabled: false, "
+    "recipe tests.enabled: false)",
     rationale="Image Builder's best practice: test images for their security posture before "
     "they are distributed; without the test phase nothing checks the image that is shipped.",
     remediation="Set imageTestsEnabled: true (or leave it unset).",
@@ -46,4 +47,11 @@ def image_tests_disabled(ctx: LintContext) -> Iterator[Hit]:
                 pipeline,
                 f"pipeline {pipeline.name} builds images without running their tests",
                 line=pipeline.line_at("imageTestsConfiguration", "imageTestsEnabled"),
+            )
+    for recipe in ctx.graph.of_kind(Kind.recipe):
+        if as_bool(recipe.get("tests", "enabled")) is False:
+            yield Hit(
+                recipe,
+                f"recipe {recipe.name} builds images without running their tests",
+                line=recipe.line_at("tests", "enabled"),
             )
