@@ -56,3 +56,10 @@ def test_finding_points_at_the_offending_line() -> None:
     assert "used by Infrastructure" in finding.title
     assert finding.references["checkov"] == "CKV_AWS_24"
     assert finding.references["security-hub"] == "EC2.13"
+
+
+def test_every_rule_is_documented() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "lint.md").read_text()
+    for declared in RULES:
+        assert f"| `{declared.name}` | {declared.severity.value} |" in docs
+        assert declared.rationale and declared.remediation and declared.summary

@@ -39,6 +39,7 @@ def no_kms_key(ctx: LintContext) -> Iterator[Hit]:
     rationale="Image Builder's best practice: test images for their security posture before "
     "they are distributed; without the test phase nothing checks the image that is shipped.",
     remediation="Set imageTestsEnabled: true (or leave it unset).",
+    equivalents={"image-builder": "BP5"},
 )
 def image_tests_disabled(ctx: LintContext) -> Iterator[Hit]:
     for pipeline in ctx.graph.of_kind(Kind.pipeline):

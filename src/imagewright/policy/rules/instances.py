@@ -18,6 +18,7 @@ from imagewright.policy.graph import Kind, as_bool, as_int
     "reads the instance profile's credentials.",
     remediation="Set instanceMetadataOptions.httpTokens: required.",
     equivalents={
+        "image-builder": "BP6",
         "security-hub": "EC2.8",
         "checkov": "CKV_AWS_79",
         "prowler": "ec2_instance_imdsv2_enabled",
@@ -44,7 +45,7 @@ def imds_v2_not_required(ctx: LintContext) -> Iterator[Hit]:
     "the metadata service and its credentials.",
     remediation="Set instanceMetadataOptions.httpPutResponseHopLimit: 1 (2 only for container "
     "builds that need it).",
-    equivalents={"checkov": "CKV_AWS_341"},
+    equivalents={"image-builder": "BP6", "checkov": "CKV_AWS_341"},
 )
 def imds_hop_limit(ctx: LintContext) -> Iterator[Hit]:
     for infra in ctx.graph.of_kind(Kind.infrastructure):

@@ -47,7 +47,11 @@ def documents(ctx: LintContext, recipe: Resource) -> list[str]:
     "build. An image without them ships known vulnerabilities to every instance.",
     remediation="Add the update-linux (or update-windows) component, or a component with an "
     "UpdateOS step, to the recipe.",
-    equivalents={"security-hub": "SSM.2", "prowler": "ssm_managed_compliant_patching"},
+    equivalents={
+        "image-builder": "BP4",
+        "security-hub": "SSM.2",
+        "prowler": "ssm_managed_compliant_patching",
+    },
 )
 def no_patch_step(ctx: LintContext) -> Iterator[Hit]:
     for recipe in ctx.graph.of_kind(Kind.recipe):
@@ -70,7 +74,11 @@ def no_patch_step(ctx: LintContext) -> Iterator[Hit]:
     rationale="The image was built without the security updates available for its packages.",
     remediation="Rebuild with the update-linux component (or an UpdateOS step) last among the "
     "build components.",
-    equivalents={"security-hub": "SSM.2", "prowler": "ssm_managed_compliant_patching"},
+    equivalents={
+        "image-builder": "BP4",
+        "security-hub": "SSM.2",
+        "prowler": "ssm_managed_compliant_patching",
+    },
 )
 def pending_security_updates(ctx: LintContext) -> Iterator[Hit]:
     if ctx.scan is None:
@@ -135,6 +143,7 @@ def user_data(recipe: Resource) -> str | None:
     "{{workingDirectory}}/perform_cleanup.",
     remediation="Add 'touch <workingDirectory>/perform_cleanup' to the user data, or remove "
     "userDataOverride.",
+    equivalents={"image-builder": "clean-up script"},
 )
 def cleanup_disabled(ctx: LintContext) -> Iterator[Hit]:
     for recipe in ctx.graph.of_kind(Kind.recipe):
@@ -169,6 +178,7 @@ def cleanup_disabled(ctx: LintContext) -> Iterator[Hit]:
     rationale="Each skip_cleanup_* file in the working directory silently turns off one section "
     "of the clean-up, which can leave SSH keys, owner details or logs in the image.",
     remediation="Remove the commands that create skip_cleanup_* files.",
+    equivalents={"image-builder": "clean-up script"},
 )
 def cleanup_skip_marker(ctx: LintContext) -> Iterator[Hit]:
     for recipe in ctx.graph.of_kind(Kind.recipe):

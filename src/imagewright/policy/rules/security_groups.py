@@ -87,6 +87,7 @@ def _hit(ctx: LintContext, group: Resource, permission: Permission, what: str) -
     remediation="Remove the rule; build instances need no inbound access (use Session Manager), "
     "or allow only the ports and source ranges you need.",
     equivalents={
+        "image-builder": "BP1",
         "security-hub": "EC2.18",
         "checkov": "CKV_AWS_277",
         "prowler": "ec2_securitygroup_allow_ingress_from_internet_to_all_ports",
@@ -112,6 +113,7 @@ def _port_rule(port: int, ctx: LintContext, label: str) -> Iterator[Hit]:
     rationale="SSH open to the Internet exposes the build instance to password and key guessing.",
     remediation="Allow port 22 only from a bastion or VPN range, or use Session Manager.",
     equivalents={
+        "image-builder": "BP1",
         "security-hub": "EC2.13",
         "checkov": "CKV_AWS_24",
         "prowler": "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
@@ -130,6 +132,7 @@ def ingress_ssh(ctx: LintContext) -> Iterator[Hit]:
     rationale="RDP open to the Internet exposes the build instance to credential attacks.",
     remediation="Allow port 3389 only from a bastion or VPN range, or use Session Manager.",
     equivalents={
+        "image-builder": "BP1",
         "security-hub": "EC2.14",
         "checkov": "CKV_AWS_25",
         "prowler": "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389",
@@ -148,6 +151,7 @@ def ingress_rdp(ctx: LintContext) -> Iterator[Hit]:
     rationale="Services on these ports are routinely scanned for and attacked from the Internet.",
     remediation="Remove the rule or restrict its source to the networks that need the service.",
     equivalents={
+        "image-builder": "BP1",
         "security-hub": "EC2.19",
         "prowler": "ec2_securitygroup_allow_ingress_from_internet_to_high_risk_tcp_ports",
         "cfn-nag": "W2",
@@ -170,6 +174,7 @@ def ingress_high_risk_port(ctx: LintContext) -> Iterator[Hit]:
     rationale="A build instance needs no service reachable from the Internet.",
     remediation="Remove the rule or restrict its source range.",
     equivalents={
+        "image-builder": "BP1",
         "security-hub": "EC2.18",
         "prowler": "ec2_securitygroup_allow_ingress_from_internet_to_any_port",
         "cfn-nag": "W2",
@@ -220,6 +225,7 @@ def _broad(cidr: str) -> str | None:
     remediation="Narrow the source to the subnets that need access, or reference a security "
     "group instead of a range.",
     equivalents={
+        "image-builder": "BP1",
         "prowler": "ec2_securitygroup_allow_wide_open_public_ipv4",
         "cfn-nag": "W9",
     },
@@ -246,6 +252,7 @@ def ingress_broad_range(ctx: LintContext) -> Iterator[Hit]:
     rationale="Unrestricted egress lets anything running during the build send data anywhere.",
     remediation="Allow only the egress the build needs (HTTPS to package mirrors, S3, SSM).",
     equivalents={
+        "image-builder": "BP1",
         "checkov": "CKV_AWS_382",
         "trivy": "AVD-AWS-0104",
         "cfn-nag": "W5, W40, F1000",

@@ -86,7 +86,7 @@ def _unresolved(value: str) -> bool:
     "trust. Every account that can launch the image can read everything in it.",
     remediation="Remove the account, or add it to trustedAccounts in the policy file "
     "(or --trusted-accounts) once it is trusted.",
-    equivalents={"checkov": "CKV_AWS_205"},
+    equivalents={"image-builder": "BP2", "checkov": "CKV_AWS_205"},
 )
 def untrusted_account(ctx: LintContext) -> Iterator[Hit]:
     trusted = set(ctx.policy.trusted_accounts)
@@ -132,7 +132,7 @@ def organization_trusted(value: str, organizations: list[str], units: list[str])
     "launch rights on the image.",
     remediation="Remove the ARN, or add the organization (or OU) to trustedOrganizations / "
     "trustedOrganizationalUnits in the policy file.",
-    equivalents={"checkov": "CKV_AWS_205"},
+    equivalents={"image-builder": "BP2", "checkov": "CKV_AWS_205"},
 )
 def untrusted_organization(ctx: LintContext) -> Iterator[Hit]:
     organizations = ctx.policy.trusted_organizations
@@ -168,7 +168,7 @@ def sensitive_scan_findings(ctx: LintContext) -> int:
     "files included.",
     remediation="Remove 'all' from userGroups and share with accounts instead; to publish, set "
     "allowPublicImages: true in the policy file and distribute only images whose scan is clean.",
-    equivalents={"prowler": "ec2_ami_public", "checkov": "CKV_AWS_205"},
+    equivalents={"image-builder": "BP3", "prowler": "ec2_ami_public", "checkov": "CKV_AWS_205"},
 )
 def public_image(ctx: LintContext) -> Iterator[Hit]:
     sensitive = sensitive_scan_findings(ctx)
