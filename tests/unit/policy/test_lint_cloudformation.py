@@ -135,3 +135,27 @@ def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
         read_input(template)
     (problem,) = error.value.problems
     assert problem.file == template and problem.line is not None
+
+
+def test_bad_intrinsic_arguments_are_a_config_error_with_the_resource_line(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "t.yml"
+    template.write_text(
+        "Resources:\n"
+        "  Group:\n"
+        "    Type: AWS::EC2::SecurityGroup\n"
+        "    Properties:\n"
+        "      GroupDescription: !Select [first, [a, b]]\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        read_input(template)
+    (problem,) = error.value.problems
+    assert (problem.line, problem.field) == (2, "Resources.Group.Properties")
+
+
+def test_malformed_cli_output_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "perm.json"
+    path.write_text('{"ImageId": "ami-1", "LaunchPermissions": ["all"]}')
+    with pytest.raises(ConfigError, match="not the JSON the AWS CLI prints"):
+        read_input(path)

@@ -29,7 +29,13 @@ def read_input(path: Path) -> Graph:
     if is_template(tree):
         return read_template(tree, path)
     if is_cli_output(tree):
-        return read_cli_output(tree, path)
+        try:
+            return read_cli_output(tree, path)
+        except (ValueError, TypeError, AttributeError, KeyError) as e:
+            raise ConfigError(
+                Problem(f"not the JSON the AWS CLI prints: {e!r}", file=path),
+                hint="save the output of the aws command unchanged (--output json)",
+            ) from e
     return read_document(tree, path)
 
 

@@ -365,8 +365,19 @@ def read_template(tree: Any, source: Path | str) -> Graph:
         kind_name = str(body.get("Type", ""))
         raw_properties = body.get("Properties") or {}
         lines: dict[str, int] = {}
-        properties = template.convert(raw_properties, lines, [])
         line = key_line(template.resources, logical_id) or node_line(body)
+        try:
+            properties = template.convert(raw_properties, lines, [])
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as e:
+            raise ConfigError(
+                Problem(
+                    f"cannot evaluate the properties of {logical_id}: {e!r}",
+                    file=source,
+                    line=line,
+                    field=f"Resources.{logical_id}.Properties",
+                ),
+                hint="check the arguments of the intrinsic functions (!Select, !If, !Join, …)",
+            ) from e
         name = str(logical_id)
         if kind_name == "AWS::EC2::SecurityGroup":
             group = graph.add(Resource(Kind.security_group, name, template.source, line))
