@@ -109,7 +109,7 @@ def load_template_text(text: str, source: Path | str) -> Any:
                 column=mark.column + 1 if mark else None,
             )
         ) from e
-    except YAMLError as e:
+    except (YAMLError, TypeError, ValueError) as e:
         raise ConfigError(Problem(f"not valid YAML: {e}", file=source)) from e
 
 
