@@ -1,0 +1,1 @@
+"""Build orchestration: catalog, exports, distribution."""
