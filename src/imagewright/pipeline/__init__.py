@@ -1,1 +1,2 @@
-"""Build orchestration: catalog, exports, distribution."""
+"""The image build pipeline: recipes to tested, sanitized, versioned images, their catalog and
+their distribution."""
