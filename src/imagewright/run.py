@@ -48,6 +48,13 @@ TOOL_PACKAGES: dict[str, str] = {
     "unshare": "util-linux",
     "grub-install": "grub-pc-bin",
     "zerofree": "zerofree",
+    "blkid": "util-linux",
+    "blkdiscard": "util-linux",
+    "blockdev": "util-linux",
+    "fallocate": "util-linux",
+    "fstrim": "util-linux",
+    "dumpe2fs": "e2fsprogs",
+    "tar": "tar",
 }
 
 
