@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 
 from imagewright.errors import ConfigError, NeedsAwsError
 from imagewright.executors.host import HostExecutor
-from imagewright.toe.actions import ACTIONS, ActionSpec, InputShape, Platform, StepFailed
 from imagewright.toe.runner import RunSummary, Status, run_documents
 
 
@@ -475,37 +473,19 @@ def test_endless_reboot_requests_fail(tmp_path: Path) -> None:
     assert "requested a reboot more than 5 times" in summary.failure_message
 
 
-@pytest.fixture
-def windows_only_module() -> Iterator[str]:
-    """A Windows-only module for this test (the real ones live in another module family)."""
-    name = "ExecuteWindowsOnlyForTest"
-
-    def execute(ctx: Any, inputs: Any) -> dict[str, Any]:
-        raise StepFailed("must not run")
-
-    ACTIONS.add(
-        ActionSpec(
-            name,
-            "test",
-            frozenset({Platform.windows}),
-            InputShape.optional_mapping,
-            None,
-            (),
-            execute,
-        )
-    )
-    yield name
-    ACTIONS._specs.pop(name)
-
-
-def test_windows_modules_fail_at_run_time(tmp_path: Path, windows_only_module: str) -> None:
+def test_windows_modules_fail_at_run_time(tmp_path: Path) -> None:
     path = document(
         tmp_path,
-        "phases:\n" + phase("build", f"      - name: Win\n        action: {windows_only_module}\n"),
+        "phases:\n"
+        + phase(
+            "build",
+            "      - name: Win\n        action: ExecutePowerShell\n"
+            "        inputs:\n          commands: [Write-Host hi]\n",
+        ),
     )
     summary = run(tmp_path, path)
     assert summary.status is Status.failed
-    assert f"{windows_only_module} is not supported on linux" in summary.failure_message
+    assert "ExecutePowerShell is not supported on linux" in summary.failure_message
 
 
 def test_bad_documents_raise_config_errors_before_running(tmp_path: Path) -> None:
