@@ -153,3 +153,14 @@ phases:
     assert (workdir / "trail").read_text() == "before\nafter\n"
     assert "resuming execution" in second.stderr
     assert not (workdir / "state/state.json").exists()
+
+
+def test_shipped_examples_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    examples = Path(__file__).parents[3] / "examples" / "components"
+    hello, banner = examples / "hello.yml", examples / "login-banner.yml"
+    assert main(["toe", "validate", "-d", f"{hello},{banner}"]) == 0
+    arguments = ["toe", "run", "-d", str(hello), "-l", str(tmp_path)]
+    assert main([*arguments, "--parameters", f"WorkDir={tmp_path}/hello"]) == 0
+    arguments = ["toe", "run", "-d", str(banner), "-l", str(tmp_path)]
+    assert main([*arguments, "--parameters", f"Root={tmp_path}/root"]) == 0
+    assert (tmp_path / "root/etc/issue.net").read_text().startswith("Authorized use only.")
