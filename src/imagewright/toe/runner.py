@@ -58,6 +58,7 @@ from imagewright.toe.document import Document, LoadedDocument, Step, Text, load
 from imagewright.toe.logs import HIDDEN, LogFolder, timestamp
 
 log = logging.getLogger(__name__)
+STEP_LOG = logging.getLogger("imagewright.toe.step")
 
 MAX_REBOOTS_PER_STEP = 5
 MAX_NESTING = 3  # ExecuteDocument levels below the top document
@@ -591,7 +592,7 @@ class _Context:
         self.phase_name = step_runner.phase
         self.document_path: Path | None = step_runner.phase_runner.scope.loaded.path
         self._deadline = deadline
-        self.log = logging.getLogger(f"imagewright.toe.step.{self.step_name}")
+        self.log = STEP_LOG
 
     @property
     def timeout(self) -> float | None:
@@ -608,7 +609,6 @@ class _Context:
         if self._step.step.disable_logging:
             return
         self._step.phase_runner.scope.logs.console(line)
-        self.log.debug("%s", line.rstrip("\n"))
 
     def run_document(
         self, path: Path, *, phases: list[str] | None, parameters: Mapping[str, str]
