@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    steps = args.steps
+    steps: int = args.steps
 
     with tempfile.TemporaryDirectory(prefix="imagewright-bench-") as scratch:
         folder = Path(scratch)
