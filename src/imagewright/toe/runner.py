@@ -707,6 +707,12 @@ class StepRunner:
                 return
             except ImagewrightError as error:
                 message = error.message
+            except OSError as error:
+                message = f"{spec.name} failed: {error}"
+            except Exception as error:
+                # A defect in an action must fail its step, not the whole run with a traceback.
+                log.debug("%s raised", spec.name, exc_info=True)
+                message = f"{spec.name} failed unexpectedly: {type(error).__name__}: {error}"
             else:
                 result.inputs, result.outputs, result.loop = inputs, outputs, loop
                 result.detailed_output = self.nested_trees or None

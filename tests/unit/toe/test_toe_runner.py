@@ -439,7 +439,6 @@ def test_execute_binary(tmp_path: Path) -> None:
 
 def test_reboot_and_resume_is_simulated(tmp_path: Path) -> None:
     marker = tmp_path / "rebooted"
-    counter = tmp_path / "if-evaluations"
     path = document(
         tmp_path,
         "phases:\n"
@@ -450,7 +449,7 @@ def test_reboot_and_resume_is_simulated(tmp_path: Path) -> None:
                 f"if [ -f {marker} ]; then rm {marker}; echo after; exit 0; fi",
                 f"touch {marker}",
                 "exit 194",
-                extra=f"        if:\n          not: {{fileExists: {counter}}}\n",
+                extra=f"        if:\n          not: {{fileExists: {marker}}}\n",
             ),
             "      - name: Restart\n        action: Reboot\n",
             bash("After", "echo done"),
