@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import extract
 
 from imagewright.errors import CommandError, CommandTimeout, UnsafePathError
 from imagewright.executors.chroot import POLICY_RC_D_DENY, ChrootExecutor
