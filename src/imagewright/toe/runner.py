@@ -675,7 +675,9 @@ class StepRunner:
             condition = condition[0]
         resolved = self.substitute(condition, "if")
         try:
-            truth = conditions.evaluate(resolved, ExecutorProbe(self.phase_runner.options.executor))
+            truth = conditions.evaluate(
+                resolved, conditions.ExecutorProbe(self.phase_runner.options.executor)
+            )
         except (OSError, ImagewrightError) as e:
             log.warning("%s: if could not be evaluated (%s); treated as false", self.label, e)
             truth = False
@@ -937,20 +939,6 @@ class StepRunner:
 
 
 # --- the target -------------------------------------------------------------------------------
-
-
-class ExecutorProbe(conditions.Probe):
-    def __init__(self, executor: Executor) -> None:
-        self.executor = executor
-
-    def binary_exists(self, name: str) -> bool:
-        result = self.executor.run(
-            ["/bin/sh", "-c", f"command -v {shlex.quote(name)}"], check=False, timeout=30
-        )
-        return result.returncode == 0
-
-    def host_path(self, path: str) -> Path:
-        return self.executor.resolve(path)
 
 
 def target_environment(executor: Executor) -> Mapping[str, str]:

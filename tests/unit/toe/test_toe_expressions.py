@@ -74,7 +74,7 @@ def test_aws_values_need_a_variables_file() -> None:
     )
 
 
-class HostProbe(conditions.Probe):
+class HostProbe:
     def binary_exists(self, name: str) -> bool:
         return shutil.which(name) is not None
 
