@@ -8,7 +8,6 @@ import hashlib
 import http.server
 import io
 import json
-import subprocess
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from imagewright.cli import main
-from imagewright.mounts import mounts_below, unmount_tree
+from imagewright.mounts import mounts_below
 
 pytestmark = pytest.mark.integration
 
@@ -101,6 +100,13 @@ def parameters(name: str, root: str, server: tuple[str, str], in_image: bool) ->
     return ",".join(f"{k}={v}" for k, v in values.items()) or "Unused=x"
 
 
+def command_line(name: str, tmp_path: Path, parameter_text: str) -> list[str]:
+    arguments = ["-d", f"{name}.yml", "-l", str(tmp_path / "logs")]
+    arguments += ["--parameters", parameter_text]
+    phases = EXPECTED[name][1]
+    return [*arguments, "-p", phases] if phases else arguments
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_runs_on_this_host_in_a_temporary_folder(
     name: str,
@@ -113,11 +119,8 @@ def test_runs_on_this_host_in_a_temporary_folder(
     root = tmp_path / "root"
     root.mkdir()
     (root / "sshd_config").write_text(SSHD_CONFIG)
-    expected, phases = EXPECTED[name]
-    arguments = ["-d", f"{name}.yml", "-l", str(tmp_path / "logs")]
-    arguments += ["--parameters", parameters(name, str(root), artifact_server, in_image=False)]
-    if phases:
-        arguments += ["-p", phases]
+    expected = EXPECTED[name][0]
+    arguments = command_line(name, tmp_path, parameters(name, str(root), artifact_server, False))
     summary = run_cli(arguments, capsys)
     assert summary["status"] == expected, summary
     if name == "sshd-hardening":
@@ -133,15 +136,10 @@ def test_runs_on_this_host_in_a_temporary_folder(
         assert not (root / "abort").exists()
 
 
-@pytest.fixture(scope="module")
-def image(debian_tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@pytest.fixture
+def image(module_debian_tree: Path) -> Path:
     """One Debian tree for the whole corpus (each document works in its own folder)."""
-    root = tmp_path_factory.mktemp("corpus-image")
-    subprocess.run(["tar", "--numeric-owner", "-xpf", debian_tarball, "-C", root], check=True)
-    yield root
-    leftover = mounts_below(root)
-    unmount_tree(root)
-    assert not leftover
+    return module_debian_tree
 
 
 @pytest.mark.parametrize(
@@ -158,12 +156,9 @@ def test_runs_inside_a_debian_tree(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(CORPUS)
-    expected, phases = EXPECTED[name]
-    arguments = ["-d", f"{name}.yml", "-l", str(tmp_path / "logs"), "--target", str(image)]
-    arguments += ["--parameters", parameters(name, "/srv/corpus", artifact_server, in_image=True)]
-    if phases:
-        arguments += ["-p", phases]
-    summary = run_cli(arguments, capsys)
+    expected = EXPECTED[name][0]
+    arguments = command_line(name, tmp_path, parameters(name, "/srv/corpus", artifact_server, True))
+    summary = run_cli([*arguments, "--target", str(image)], capsys)
     assert summary["status"] == expected, summary
     assert not mounts_below(image)
     assert not Path("/srv/corpus").exists()

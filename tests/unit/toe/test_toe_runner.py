@@ -32,6 +32,11 @@ def run(tmp_path: Path, *documents: Path, **options: Any) -> RunSummary:
     )
 
 
+def run_build(tmp_path: Path, *steps_text: str) -> RunSummary:
+    """Run a document with one build phase made of steps_text."""
+    return run(tmp_path, document(tmp_path, "phases:\n" + phase("build", *steps_text)))
+
+
 def detailed(summary: RunSummary) -> dict[str, Any]:
     tree: dict[str, Any] = json.loads((summary.log_folder / "detailedoutput.json").read_text())
     return tree
@@ -250,18 +255,13 @@ def test_chaining_inputs_and_outputs_and_conditions(tmp_path: Path) -> None:
 
 
 def test_failed_assert_fails_the_step(tmp_path: Path) -> None:
-    path = document(
+    summary = run_build(
         tmp_path,
-        "phases:\n"
-        + phase(
-            "build",
-            bash("Version", "echo 2.1.0"),
-            "      - name: IsCurrent\n        action: Assert\n        inputs:\n"
-            "          stringEquals: '2.1.1'\n"
-            "          value: '{{ build.Version.outputs.stdout }}'\n",
-        ),
+        bash("Version", "echo 2.1.0"),
+        "      - name: IsCurrent\n        action: Assert\n        inputs:\n"
+        "          stringEquals: '2.1.1'\n"
+        "          value: '{{ build.Version.outputs.stdout }}'\n",
     )
-    summary = run(tmp_path, path)
     assert summary.status is Status.failed
     assert "assertion is false: stringEquals '2.1.1' (value '2.1.0')" in summary.failure_message
 
@@ -466,23 +466,17 @@ def test_reboot_and_resume_is_simulated(tmp_path: Path) -> None:
 
 
 def test_endless_reboot_requests_fail(tmp_path: Path) -> None:
-    path = document(tmp_path, "phases:\n" + phase("build", bash("Again", "exit 194")))
-    summary = run(tmp_path, path)
+    summary = run_build(tmp_path, bash("Again", "exit 194"))
     assert summary.status is Status.failed
     assert "requested a reboot more than 5 times" in summary.failure_message
 
 
 def test_windows_modules_fail_at_run_time(tmp_path: Path) -> None:
-    path = document(
+    summary = run_build(
         tmp_path,
-        "phases:\n"
-        + phase(
-            "build",
-            "      - name: Win\n        action: ExecutePowerShell\n"
-            "        inputs:\n          commands: [Write-Host hi]\n",
-        ),
+        "      - name: Win\n        action: ExecutePowerShell\n"
+        "        inputs:\n          commands: [Write-Host hi]\n",
     )
-    summary = run(tmp_path, path)
     assert summary.status is Status.failed
     assert "ExecutePowerShell is not supported on linux" in summary.failure_message
 
