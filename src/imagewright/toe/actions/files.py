@@ -187,15 +187,22 @@ def _destinations(
 
 def _copy_file(target: Target, source: str, destination: str, overwrite: bool) -> None:
     existing = target.stat(destination)
+    source_host = target.path(source)
     if existing is not None:
         if stat.S_ISDIR(existing.st_mode):
             raise StepFailed(f"cannot write {destination}: a folder with that name exists")
         if not overwrite:
             raise StepFailed(f"{destination} already exists and overwrite is false")
+        if source_host.samefile(target.path(destination)):
+            raise StepFailed(f"cannot copy {source} to {destination}: it is the same file")
     target.make_parent(destination)
-    source_host = target.path(source)
     with failing(f"cannot copy {source} to {destination}"):
         copy_regular(source_host, target.path(destination), source_host.stat().st_mode)
+
+
+def _refuse_nesting(target: Target, source_host: Path, source: str, destination: str) -> None:
+    if target.path(destination).is_relative_to(source_host):
+        raise StepFailed(f"cannot put the folder {source} inside itself ({destination})")
 
 
 def _copy_tree(target: Target, source: str, destination: str) -> None:
@@ -287,6 +294,7 @@ def copy_folder(ctx: StepContext, inputs: Sequence[TransferInput]) -> Outputs:
                 raise StepFailed(f"{destination} already exists and overwrite is false")
             if existing is not None and not stat.S_ISDIR(existing.st_mode):
                 raise StepFailed(f"cannot copy to {destination}: it is {_kind(existing)}")
+            _refuse_nesting(target, target.path(source), source, destination)
             _copy_tree(target, source, destination)
             ctx.console(f"copied folder {source} to {destination}")
     return {}
@@ -464,9 +472,7 @@ def move_folder(ctx: StepContext, inputs: Sequence[TransferInput]) -> Outputs:
                 raise StepFailed(f"{destination} already exists and overwrite is false")
             if existing is not None and not stat.S_ISDIR(existing.st_mode):
                 raise StepFailed(f"cannot move to {destination}: it is {_kind(existing)}")
-            source_host = target.path(source, follow=False)
-            if target.path(destination).is_relative_to(source_host):
-                raise StepFailed(f"cannot move {source} into itself ({destination})")
+            _refuse_nesting(target, target.path(source, follow=False), source, destination)
             target.make_parent(destination)
             if existing is None:
                 _rename(target, source, destination, folder=True)

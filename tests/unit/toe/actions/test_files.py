@@ -283,6 +283,13 @@ def test_copy_file_failure_rules(place: Place) -> None:
             ],
         )
     assert place.host("b.txt").read_text() == "old"
+    with pytest.raises(StepFailed, match="it is the same file"):
+        execute(
+            "CopyFile",
+            place.ctx,
+            [{"source": place.step("a.txt"), "destination": place.step("./a.txt")}],
+        )
+    assert place.host("a.txt").read_text() == "new"
     with pytest.raises(StepFailed, match=r"source .*missing.txt does not exist"):
         execute("CopyFile", place.ctx, [{"source": place.step("missing.txt"), "destination": "/x"}])
     with pytest.raises(StepFailed, match="must end with '/'"):
@@ -382,6 +389,12 @@ def test_copy_folder_new_existing_and_wildcard(place: Place) -> None:
                 }
             ],
         )
+    with pytest.raises(StepFailed, match="inside itself"):
+        execute(
+            "CopyFolder",
+            place.ctx,
+            [{"source": place.step("SampleA"), "destination": place.step("SampleA/sub/again")}],
+        )
     with pytest.raises(StepFailed, match="is a file, not a folder"):
         execute(
             "CopyFolder",
@@ -400,7 +413,7 @@ def test_move_folder_rename_merge_and_into_itself(place: Place) -> None:
     execute("MoveFolder", place.ctx, [{"source": place.step("B"), "destination": place.step("A2")}])
     assert not place.host("B").exists()
     assert place.host("A2/only-in-b.txt").read_text() == "b"
-    with pytest.raises(StepFailed, match="into itself"):
+    with pytest.raises(StepFailed, match="inside itself"):
         execute(
             "MoveFolder",
             place.ctx,
