@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from tests.toe_support import Context, execute
 
 from imagewright.executors.chroot import ChrootExecutor
 from imagewright.toe.actions import StepFailed
-from toe_support import Context, execute
 
 pytestmark = pytest.mark.integration
 

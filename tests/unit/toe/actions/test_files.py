@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from tests.toe_support import Context, execute
 
 from imagewright.executors.chroot import ChrootExecutor
 from imagewright.executors.host import HostExecutor
 from imagewright.toe.actions import StepFailed
 from imagewright.toe.actions._target import umask
-from toe_support import Context, execute
 
 
 @dataclass
