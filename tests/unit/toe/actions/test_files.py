@@ -525,7 +525,7 @@ def test_set_permissions_file_and_folder(place: Place) -> None:
     assert stat.S_IMODE(outside.stat().st_mode) == 0o600  # links are skipped
     with pytest.raises(StepFailed, match="it does not exist"):
         execute("SetFilePermissions", place.ctx, [{"path": place.step("no"), "permissions": "644"}])
-    with pytest.raises(StepFailed, match="it is not a folder"):
+    with pytest.raises(StepFailed, match="it is a file, not a folder"):
         execute(
             "SetFolderPermissions",
             place.ctx,
@@ -583,7 +583,7 @@ def test_owners_come_from_the_targets_account_files(tmp_path: Path) -> None:
         execute("SetFileOwner", ctx, [{"path": "/file", "owner": "root", "group": "nogroup-here"}])
     with pytest.raises(StepFailed, match="it does not exist"):
         execute("SetFileOwner", ctx, [{"path": "/missing", "owner": "root"}])
-    with pytest.raises(StepFailed, match="it is not a folder"):
+    with pytest.raises(StepFailed, match="it is a file, not a folder"):
         execute("SetFolderOwner", ctx, [{"path": "/file", "owner": "root"}])
 
 
