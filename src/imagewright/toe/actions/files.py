@@ -254,28 +254,35 @@ def _transfer(
 
 def _copy_tree(target: Target, source: str, destination: str) -> None:
     """Merge the folder source into destination: folders made, files replaced, links re-made."""
-    target.make_folders(destination).chmod(stat.S_IMODE(target.path(source).stat().st_mode))
+    top = target.make_folders(destination)
+    top.chmod(stat.S_IMODE(target.path(source).stat().st_mode))
+    folders = {"": top}  # host folder of every destination folder made so far
     for entry in target.walk(source):
         into = join(destination, entry.relative)
+        parent, name = posixpath.split(entry.relative)
         mode = entry.stat.st_mode
+        host = folders[parent] / name  # the parents are resolved already: no walk from the root
+        replace = stat.S_ISLNK(mode) or not (stat.S_ISDIR(mode) or stat.S_ISREG(mode))
+        if host.is_symlink() and not replace:
+            host = target.path(into)  # an existing link is followed inside the target, as cp does
         with failing(f"cannot copy {entry.path} to {into}"):
             if stat.S_ISDIR(mode):
-                host = target.make_folders(into)
+                host.mkdir(exist_ok=True)
+                if not host.is_dir():
+                    raise StepFailed(f"cannot copy to {into}: a file is in the way")
                 host.chmod(stat.S_IMODE(mode))
-            elif stat.S_ISLNK(mode):
-                host = target.path(into, follow=False)
-                if host.is_symlink() or host.is_file():
-                    host.unlink()
-                host.symlink_to(entry.host.readlink())
+                folders[entry.relative] = host
             elif stat.S_ISREG(mode):
-                host = target.path(into)
                 if host.is_dir():
                     raise StepFailed(f"cannot write {into}: a folder with that name exists")
                 copy_regular(entry.host, host, mode)
             else:
-                host = target.path(into, follow=False)
-                host.unlink(missing_ok=True)
-                os.mknod(host, mode, entry.stat.st_rdev)
+                if host.is_symlink() or host.is_file():
+                    host.unlink()
+                if stat.S_ISLNK(mode):
+                    host.symlink_to(entry.host.readlink())
+                else:
+                    os.mknod(host, mode, entry.stat.st_rdev)
 
 
 def _remove_tree(target: Target, path: str) -> None:

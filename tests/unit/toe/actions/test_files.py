@@ -592,3 +592,18 @@ def test_every_module_has_a_one_line_summary() -> None:
 
     for spec in ACTIONS:
         assert spec.summary and spec.summary.endswith("."), spec.name
+
+
+def test_copy_folder_merges_through_links_inside_the_image_only(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "src/sub").mkdir(parents=True)
+    (root / "src/sub/inner.txt").write_text("inner")
+    (root / "dest").mkdir()
+    elsewhere = tmp_path / "elsewhere"  # as an absolute link target it means root/<this path>
+    (root / str(elsewhere).lstrip("/")).mkdir(parents=True)
+    (root / "dest/sub").symlink_to(elsewhere)
+    execute(
+        "CopyFolder", Context(ChrootExecutor(root)), [{"source": "/src", "destination": "/dest"}]
+    )
+    assert (root / str(elsewhere).lstrip("/") / "inner.txt").read_text() == "inner"
+    assert not elsewhere.exists()
