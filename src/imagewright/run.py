@@ -42,6 +42,8 @@ TOOL_PACKAGES: dict[str, str] = {
     "sfdisk": "fdisk",
     "losetup": "mount",
     "chattr": "e2fsprogs",
+    "dumpe2fs": "e2fsprogs",
+    "apt-get": "apt",
     "bsdtar": "libarchive-tools",
     "unshare": "util-linux",
     "grub-install": "grub-pc-bin",

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import extract
 
-from conftest import extract
 from imagewright.errors import CommandError, CommandTimeout, UnsafePathError
 from imagewright.executors.chroot import POLICY_RC_D_DENY, ChrootExecutor
 from imagewright.mounts import mounts_below, unmount_tree
