@@ -73,7 +73,8 @@ def dirty_image(work: Path) -> tuple[Path, int]:
     journal = tree / "var/log/journal/0123456789abcdef"
     journal.mkdir(parents=True, exist_ok=True)
     for index in range(8):
-        line = f"IMAGEWRIGHT-SECRET journal-logs /var/log/journal/system@{index}.journal ".encode()
+        path = f"/var/log/journal/0123456789abcdef/system@{index}.journal"
+        line = f"IMAGEWRIGHT-SECRET journal-logs {path} ".encode()
         (journal / f"system@{index}.journal").write_bytes((line + os.urandom(200)) * 20000)
     image = work / "dirty.raw"
     layout = make_disk(tree, image, fstype="ext4", size_bytes=2 * GIB, work_dir=work / "mk")
