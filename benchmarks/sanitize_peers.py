@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -27,7 +26,7 @@ from functools import partial
 from pathlib import Path
 
 from tests.conftest import BASE_PACKAGES, cached_base
-from tests.unit.sanitize.corpus import CORPUS, plant
+from tests.unit.sanitize.corpus import CORPUS, plant, secrets_on_disk
 
 from imagewright.images.archive import unpack
 from imagewright.images.disk import make_disk
@@ -37,7 +36,6 @@ from imagewright.sanitize.engine import sanitize_root
 from imagewright.sanitize.image import sanitize_image
 
 GIB = 1 << 30
-MARKER = re.compile(rb"(?:IMAGEWRIGHT|DELETED)-SECRET [a-z0-9-]+ (/\S+)")
 SEED_DOC = Path("/work/shared/seed/security-best-practices-ec2-image-builder.md")
 
 
@@ -91,13 +89,7 @@ def dirty_image(work: Path) -> tuple[Path, int]:
 
 def residue(image: Path, offset: int) -> int:
     """Planted secrets whose file no longer exists but whose bytes are still on the raw disk."""
-    found: set[str] = set()
-    with image.open("rb") as disk:
-        tail = b""
-        while chunk := disk.read(64 << 20):
-            data = tail + chunk
-            found.update(m.group(1).decode() for m in MARKER.finditer(data))
-            tail = data[-200:]
+    found = secrets_on_disk(image)
     with mounted(image, offset) as root:
         image_root = ImageRoot(root)
         return sum(1 for path in found if not image_root.exists(path))
