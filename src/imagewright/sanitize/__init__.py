@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from imagewright.errors import ConfigError, Problem
 from imagewright.registry import Registry, load_all, suggest
-from imagewright.sanitize.context import Profile, SanitizeContext
+from imagewright.sanitize.context import SKIP_MARKERS, Profile, SanitizeContext
 
 __all__ = ["OPERATIONS", "Operation", "Profile", "SanitizeContext", "operation", "select"]
 
@@ -57,6 +57,8 @@ def operation(
             raise ValueError(f"sanitize operation {name} needs a docstring")
         if not profiles:
             raise ValueError(f"sanitize operation {name} belongs to no profile")
+        if skip_marker is not None and skip_marker not in SKIP_MARKERS:
+            raise ValueError(f"sanitize operation {name}: unknown skip marker {skip_marker}")
         OPERATIONS.add(
             Operation(
                 name=name,
@@ -87,12 +89,13 @@ def nothing_inside(*folders: str) -> Check:
     """A check: anything left inside the folders (the folders themselves may stay)."""
 
     def still_present(ctx: SanitizeContext) -> list[PurePosixPath]:
-        return sorted(
+        inside = (
             PurePosixPath(folder) / name
             for folder in folders
             if ctx.image.is_dir(folder)
             for name in ctx.image.listdir(folder)
         )
+        return sorted(path for path in inside if not ctx.is_marker(path))
 
     return still_present
 

@@ -16,11 +16,11 @@ from imagewright.errors import BadTargetError, ImagewrightError, Interrupted, Op
 from imagewright.paths import ImageRoot
 from imagewright.sanitize import SEED, Operation, Profile, SanitizeContext, select
 from imagewright.sanitize.changes import Changes, LineSink, PathChange, Status
+from imagewright.sanitize.context import PERFORM_CLEANUP
 from imagewright.sanitize.shred import ContentHook, Shredder
 
 log = logging.getLogger(__name__)
 
-PERFORM_CLEANUP = "perform_cleanup"
 Progress = Callable[[str, int, int], None]  # (operation about to run, its index, how many)
 
 

@@ -71,6 +71,7 @@ def sanitize_image(
         "on_line": on_line,
         "on_progress": on_progress,
     }
+    started = time.monotonic()
     if isinstance(target, OpenedImage):
         report = _sanitize_opened(target, **options)  # type: ignore[arg-type]
     else:
@@ -79,6 +80,7 @@ def sanitize_image(
             raise BadTargetError(f"{path} does not exist")
         with open_target(path, writable=not dry_run) as opened:
             report = _sanitize_opened(opened, **options)  # type: ignore[arg-type]
+    report.seconds = time.monotonic() - started  # opening, wiping, checking and writing back
     if report.failures():
         raise SanitizeFailed(report)
     return report
