@@ -16,7 +16,17 @@ from imagewright.errors import ConfigError, Problem
 from imagewright.registry import Registry, load_all, suggest
 from imagewright.sanitize.context import SKIP_MARKERS, Profile, SanitizeContext
 
-__all__ = ["OPERATIONS", "Operation", "Profile", "SanitizeContext", "operation", "select"]
+__all__ = [
+    "OPERATIONS",
+    "Operation",
+    "Profile",
+    "SanitizeContext",
+    "SanitizeFailed",
+    "SanitizeReport",
+    "operation",
+    "sanitize_image",
+    "select",
+]
 
 SEED = frozenset({Profile.ec2_image_builder, Profile.extended})
 EXTENDED = frozenset({Profile.extended})
@@ -135,3 +145,7 @@ def select(
 
 
 load_all(__name__)
+
+# The entry point the build pipeline calls (its module was just imported by load_all).
+from imagewright.sanitize.engine import SanitizeFailed, SanitizeReport  # noqa: E402
+from imagewright.sanitize.image import sanitize_image  # noqa: E402
