@@ -97,13 +97,28 @@ def bind(source: Path, target: Path, *, readonly: bool = False) -> Iterator[Path
 
 
 @contextmanager
-def loop_attach(image: Path, *, partitions: bool = True, readonly: bool = False) -> Iterator[Path]:
-    """Attach image to a free loop device (scanning partitions) and detach it afterwards."""
+def loop_attach(
+    image: Path,
+    *,
+    partitions: bool = True,
+    readonly: bool = False,
+    offset: int = 0,
+    size: int | None = None,
+) -> Iterator[Path]:
+    """Attach image to a free loop device (scanning partitions) and detach it afterwards.
+
+    offset/size (bytes) attach only that region, e.g. one partition: kernels built without
+    partition-table support never create /dev/loopNpM, so callers read the table themselves.
+    """
     argv: list[str | os.PathLike[str]] = ["losetup", "--find", "--show"]
     if partitions:
         argv.append("--partscan")
     if readonly:
         argv.append("--read-only")
+    if offset:
+        argv.append(f"--offset={offset}")
+    if size is not None:
+        argv.append(f"--sizelimit={size}")
     argv.append(image)
     try:
         device = Path(run(argv).stdout.strip())

@@ -123,9 +123,10 @@ class ImageRoot:
         return PurePosixPath("/", *relative.parts)
 
     def lstat(self, path: str | PurePosixPath) -> os.stat_result | None:
+        """The object at path (a final symlink itself), or None; a symlink loop is None too."""
         try:
             return self.resolve(path, follow_final=False).lstat()
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError, UnsafePathError):
             return None
 
     def exists(self, path: str | PurePosixPath) -> bool:
@@ -136,10 +137,9 @@ class ImageRoot:
         return info is not None and stat.S_ISREG(info.st_mode)
 
     def is_dir(self, path: str | PurePosixPath) -> bool:
-        host = self.resolve(path)
         try:
-            return stat.S_ISDIR(host.lstat().st_mode)
-        except (FileNotFoundError, NotADirectoryError):
+            return stat.S_ISDIR(self.resolve(path).lstat().st_mode)
+        except (FileNotFoundError, NotADirectoryError, UnsafePathError):
             return False
 
     def read_bytes(self, path: str | PurePosixPath) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -53,6 +53,22 @@ class StepContext(Protocol):
         ...
 
 
+class InputProblem(Protocol):
+    """A problem an action's own input check found (beyond its pydantic model)."""
+
+    @property
+    def loc(self) -> tuple[str | int, ...]: ...  # inside the step's inputs
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def suggestion(self) -> str | None: ...
+
+
+InputCheck = Callable[[Any], Sequence[InputProblem]]
+
+
 class StepFailed(ImagewrightError):
     """The step did not succeed; the message becomes the step's failureMessage."""
 
@@ -76,6 +92,7 @@ class ActionSpec:
     inputs: type[BaseModel] | None  # the mapping's model, or one list item's model
     outputs: tuple[str, ...]
     execute: Callable[[StepContext, Any], Outputs]
+    check: InputCheck | None = None  # extra validation of the raw inputs (e.g. Assert's operators)
 
 
 ACTIONS: Registry[ActionSpec] = Registry(
@@ -92,6 +109,7 @@ def action(
     shape: InputShape,
     inputs: type[BaseModel] | None,
     outputs: tuple[str, ...] = (),
+    check: InputCheck | None = None,
 ) -> Callable[[Execute], Execute]:
     """Declare an action module. The function's docstring's first line is its summary."""
 
@@ -108,6 +126,7 @@ def action(
                 inputs=inputs,
                 outputs=outputs,
                 execute=execute,
+                check=check,
             )
         )
         return execute
