@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scan_support import Expected, plant
+from tests.conftest import extract
+from tests.integration.scan.scan_support import Expected, plant
 
-from conftest import extract
 from imagewright.findings import Severity
 from imagewright.paths import ImageRoot
 from imagewright.scan.engine import ScanResult, scan_image
