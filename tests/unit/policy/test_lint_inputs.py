@@ -98,7 +98,7 @@ def test_findings_in_a_named_configuration_point_at_its_file(tmp_path: Path) -> 
     weak = CORPUS / "imagewright" / "infrastructure-weak.yml"
     recipe = tmp_path / "recipe.yml"
     recipe.write_text(
-        "name: r1\nsemanticVersion: 1.0.0\nparentImage: debian:12\n"
+        "name: weak-recipe\nsemanticVersion: 1.0.0\nparentImage: debian:12\n"
         "components:\n"
         "  - componentArn: arn:aws:imagebuilder:eu-west-1:aws:component/update-linux/x.x.x\n"
         f"infrastructureConfiguration: {weak}\n"
