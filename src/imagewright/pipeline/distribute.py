@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LAUNCH_PERMISSIONS = "launch-permissions.json"
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a folder and S3 key part
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +169,11 @@ def distribute(
     checksums: SHA-256 of the artifacts by file name, when already known (the catalog's).
     Raises DistributionBlocked (exit 1) before anything is written when the gate fails.
     """
+    if not SAFE_NAME.fullmatch(image_name):
+        raise ConfigError(
+            f"image name '{image_name}' cannot be a folder or key name: use letters, digits, "
+            "'.', '_' and '-'"
+        )
     distribution = load_model(DistributionConfiguration, config)
     with step(f"Checking {image_name} against the distribution policy"):
         report = gate([config, *configs], scan_report, policy)
