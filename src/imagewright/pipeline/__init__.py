@@ -1,1 +1,2 @@
-"""The image build pipeline: recipes to tested, sanitized, versioned images, and their catalog."""
+"""The image build pipeline: recipes to tested, sanitized, versioned images, their catalog and
+their distribution."""
