@@ -37,9 +37,11 @@ from imagewright.pipeline.events import Events
 from imagewright.pipeline.junit import TestCase, TestSuite, write_junit
 
 if TYPE_CHECKING:
+    from imagewright.findings import Report
     from imagewright.images.disk import ExportFormat
     from imagewright.images.residue import Fingerprints
     from imagewright.paths import ImageRoot
+    from imagewright.policy.policyfile import Policy
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,7 @@ class BuildContext:
     output_dir: Path
     log_dir: Path
     events: Events
+    policy: Policy | None = None
     test_suites: list[TestSuite] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
 
@@ -107,6 +110,10 @@ class BuildContext:
     @property
     def junit_path(self) -> Path:
         return self.output_dir / f"{self.stem}.tests.xml"
+
+    @property
+    def scan_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.scan.json"
 
     @property
     def checksums_path(self) -> Path:
@@ -125,6 +132,7 @@ class BuildResult:
     output_dir: Path
     log_dir: Path
     junit: Path | None
+    scan: Path
     timings: list[tuple[str, float, str]]
 
 
@@ -427,7 +435,8 @@ def _export(ctx: BuildContext, image: Path) -> None:
     from imagewright.images.target import open_target
 
     ctx.output_dir.mkdir(parents=True, exist_ok=True)
-    formats = ctx.recipe.output_formats
+    # raw last: it is the work image itself, moved instead of copied where possible.
+    formats = sorted(ctx.recipe.output_formats, key=lambda f: f == OutputFormat.raw)
     for output_format in formats:
         with ctx.stage(f"Exporting {output_format.value}"):
             target = ctx.output_dir / f"{ctx.stem}.{output_format.value}"
@@ -435,7 +444,7 @@ def _export(ctx: BuildContext, image: Path) -> None:
                 with open_target(image, writable=False, work_dir=ctx.work_dir) as opened:
                     archive.pack(opened.root.root, target)
             elif output_format == OutputFormat.raw:
-                copy_disk(image, target)
+                _move_or_copy(image, target)
             else:
                 export(image, target, format=DISK_FORMATS[output_format])
             ctx.artifacts.append(
@@ -443,6 +452,65 @@ def _export(ctx: BuildContext, image: Path) -> None:
             )
     sums = "".join(f"{a.sha256}  {a.path.name}\n" for a in ctx.artifacts)
     ctx.checksums_path.write_text(sums)
+
+
+def _move_or_copy(source: Path, destination: Path) -> None:
+    try:
+        source.replace(destination)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        copy_disk(source, destination)
+
+
+def _scan(ctx: BuildContext, image: Path) -> Report:
+    """Secrets, deleted data, hygiene and pending patches of the taken image (for the gate)."""
+    from imagewright.images.probe import regions
+    from imagewright.images.target import open_target
+    from imagewright.reports import render
+    from imagewright.scan.engine import scan_image
+
+    with (
+        ctx.stage("Scanning the image"),
+        open_target(image, writable=False, work_dir=ctx.work_dir) as opened,
+    ):
+        result = scan_image(
+            opened.root, target=ctx.record.reference, raw_disk=image, regions=regions(image)
+        )
+    report = result.report
+    ctx.scan_path.write_text(render(report, "json"))
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    ctx.note("scanFindings", counts)
+    if report.findings:
+        log.warning("The scan found %s (see %s.scan.json)", counts, ctx.stem)
+    return report
+
+
+def _distribute(ctx: BuildContext, report: Report) -> None:
+    """The gate, then every target of the distribution configuration; recorded in the catalog."""
+    from imagewright.pipeline.distribute import distribute, record_distribution
+    from imagewright.policy.policyfile import Policy
+
+    recipe = ctx.recipe
+    if recipe.distribution_configuration is None:
+        return
+    folder = ctx.recipe_path.parent
+    configs = [ctx.recipe_path]
+    if recipe.infrastructure_configuration is not None:
+        configs.append(folder / recipe.infrastructure_configuration)
+    with ctx.stage("Gate and distribution"):
+        record = distribute(
+            [a.path for a in ctx.artifacts],
+            report,
+            folder / recipe.distribution_configuration,
+            ctx.policy or Policy(),
+            image_name=ctx.stem,
+            configs=configs,
+            checksums={a.path.name: a.sha256 for a in ctx.artifacts},
+        )
+        record_distribution(ctx.catalog, ctx.record.id, record)
 
 
 # -- orchestration -------------------------------------------------------------------------
@@ -482,6 +550,7 @@ def build(
     output_dir: Path | None = None,
     events: Events | None = None,
     keep_work: bool = False,
+    policy: Policy | None = None,
 ) -> BuildResult:
     """Run the whole pipeline for one recipe. Raises ConfigError (bad recipe, nothing recorded)
     or BuildFailed and other ImagewrightErrors (recorded as a failed build with its logs)."""
@@ -513,7 +582,7 @@ def build(
         catalog.set_locations(record.id, output_dir=out, log_dir=log_dir)
         ctx = BuildContext(
             recipe, recipe_path, components, parent, catalog, record, work_dir, out, log_dir,
-            events,
+            events, policy,
         )  # fmt: skip
         events.emit("build-started", image=recipe.name, version=str(record.version),
                     output=str(out))  # fmt: skip
@@ -538,7 +607,7 @@ def build(
         events.emit("build-finished", status="available", image=record.reference,
                     artifacts=[a.as_dict() for a in record.artifacts])  # fmt: skip
         junit = ctx.junit_path if ctx.junit_path.exists() else None
-        return BuildResult(record, out, log_dir, junit, events.timings)
+        return BuildResult(record, out, log_dir, junit, ctx.scan_path, events.timings)
 
 
 def _pipeline(ctx: BuildContext) -> None:
@@ -567,7 +636,9 @@ def _pipeline(ctx: BuildContext) -> None:
         if ctx.test_suites:
             ctx.output_dir.mkdir(parents=True, exist_ok=True)
             write_junit(ctx.test_suites, ctx.junit_path)
+    report = _scan(ctx, image)
     _export(ctx, image)
+    _distribute(ctx, report)
     with ctx.stage("Recording the image as available"):
         ctx.catalog.mark_available(ctx.record.id, ctx.artifacts)
 
