@@ -47,6 +47,7 @@ TOOL_PACKAGES: dict[str, str] = {
     "bsdtar": "libarchive-tools",
     "unshare": "util-linux",
     "grub-install": "grub-pc-bin",
+    "grub-mkimage": "grub-common",
     "zerofree": "zerofree",
     "blkid": "util-linux",
     "blkdiscard": "util-linux",

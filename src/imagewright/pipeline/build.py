@@ -2,7 +2,8 @@
 
 recipe → base disk (cached) → build instance → build and validate phases per component →
 mandatory clean-up → image taken into a fresh file system, residue checked → test instance →
-test phases (+ boot test) → exports with checksums → catalog entry made `available` last.
+test phases (+ boot test) → scan → exports with checksums → gate and distribution →
+catalog entry made `available` last.
 
 Every stage is a `BuildContext.stage`; a failure stops the build, keeps its logs, releases every
 mount and loop device, and records the build as failed.
@@ -20,7 +21,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ from imagewright.pipeline.events import Events
 from imagewright.pipeline.junit import TestCase, TestSuite, write_junit
 
 if TYPE_CHECKING:
+    from imagewright.executors.base import Executor
     from imagewright.findings import Report
     from imagewright.images.disk import ExportFormat
     from imagewright.images.residue import Fingerprints
@@ -119,7 +121,7 @@ class BuildContext:
     def checksums_path(self) -> Path:
         return self.output_dir / f"{self.stem}.SHA256SUMS"
 
-    def stage(self, title: str) -> Any:
+    def stage(self, title: str) -> AbstractContextManager[None]:
         return self.events.stage(title)
 
     def note(self, key: str, value: Any) -> None:
@@ -219,7 +221,7 @@ def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> Non
 # -- the stages ----------------------------------------------------------------------------
 
 
-def _run_user_data(ctx: BuildContext, root: ImageRoot, executor: Any) -> None:
+def _run_user_data(ctx: BuildContext, root: ImageRoot, executor: Executor) -> None:
     """Image Builder's build instance runs its user data at launch: the default creates
     `perform_cleanup`; an override runs instead (and may create it itself)."""
     working = PurePosixPath(ctx.recipe.working_directory)
@@ -249,15 +251,15 @@ def _run_user_data(ctx: BuildContext, root: ImageRoot, executor: Any) -> None:
 def _run_phases(
     ctx: BuildContext,
     root: ImageRoot,
-    executor: Any,
+    executor: Executor,
     component: ResolvedComponent,
     phases: list[str],
     log_kind: str,
-) -> tuple[Any, float]:
+) -> None:
+    """Run phases of one component; its TOE_* log folder is also kept in the build's logs."""
     from imagewright.toe.runner import run_documents
 
     working = root.resolve(ctx.recipe.working_directory)
-    started = time.monotonic()
     summary = run_documents(
         [component.path],
         phases=phases,
@@ -270,10 +272,10 @@ def _run_phases(
             "IMAGE_PHASE": "TESTING" if log_kind == "test" else "BUILDING",
         },
     )
-    seconds = time.monotonic() - started
     # The service keeps TOE_* inside the instance (the clean-up removes them); keep a copy.
-    kept = ctx.log_dir / log_kind / f"{len(list((ctx.log_dir / log_kind).glob('*')))}-"
-    destination = kept.with_name(kept.name + component.path.stem)
+    kept = ctx.log_dir / log_kind
+    number = len(list(kept.iterdir())) + 1 if kept.is_dir() else 1
+    destination = kept / f"{number:02d}-{component.path.stem}"
     shutil.copytree(summary.log_folder, destination / summary.log_folder.name, symlinks=True)
     if not summary.succeeded:
         raise BuildFailed(
@@ -281,7 +283,6 @@ def _run_phases(
             f"{summary.failure_message or summary.status}",
             hint=f"see the logs in {destination}",
         )
-    return summary, seconds
 
 
 def _build_instance(ctx: BuildContext, base: Path, fingerprints: Fingerprints) -> Path:
