@@ -48,6 +48,8 @@ TOOL_PACKAGES: dict[str, str] = {
     "unshare": "util-linux",
     "grub-install": "grub-pc-bin",
     "grub-mkimage": "grub-common",
+    "mcopy": "mtools",
+    "mmd": "mtools",
     "zerofree": "zerofree",
     "blkid": "util-linux",
     "blkdiscard": "util-linux",
