@@ -201,6 +201,18 @@ def resolve_components(
     return resolved
 
 
+def _parent(recipe: Recipe, recipe_path: Path, tree: Any) -> ParentImage:
+    try:
+        return parse_parent(recipe.parent_image, recipe_path.parent)
+    except ConfigError as error:
+        line, column = position(tree, ["parentImage"])
+        located = [
+            Problem(p.message, file=recipe_path, line=line, column=column, field=p.field)
+            for p in error.problems
+        ]
+        raise ConfigError(located, hint=error.hint) from error
+
+
 def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> None:
     from imagewright.sanitize import Profile
 
@@ -561,7 +573,7 @@ def build(
     with Catalog(state_directory) as catalog:
         cleaned = release_stale(catalog)
         _report_cleanup(cleaned)
-        parent = parse_parent(recipe.parent_image, recipe_path.parent)
+        parent = _parent(recipe, recipe_path, tree)
         _check_sanitize_profile(recipe, recipe_path, tree)
         components = resolve_components(recipe, recipe_path, tree, catalog)
         work_dir = catalog.work_root / f"build-{uuid.uuid4().hex[:12]}"
