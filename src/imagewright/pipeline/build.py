@@ -11,6 +11,7 @@ mount and loop device, and records the build as failed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -584,14 +585,14 @@ def build(
             recipe_path=recipe_path,
             work_dir=work_dir,
         )
-        work_dir.mkdir(parents=True, exist_ok=True)
-        components = materialize(components, work_dir)
-        out = output_dir or catalog.images_root / recipe.name / recipe.semantic_version / str(
-            record.version.build
-        )
-        out = out.resolve()
+        out = (
+            output_dir
+            or catalog.images_root
+            / recipe.name
+            / recipe.semantic_version
+            / str(record.version.build)
+        ).resolve()
         log_dir = out / f"{file_stem(recipe.name, record)}.logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
         catalog.set_locations(record.id, output_dir=out, log_dir=log_dir)
         ctx = BuildContext(
             recipe, recipe_path, components, parent, catalog, record, work_dir, out, log_dir,
@@ -600,12 +601,17 @@ def build(
         events.emit("build-started", image=recipe.name, version=str(record.version),
                     output=str(out))  # fmt: skip
         try:
+            work_dir.mkdir(parents=True, exist_ok=True)
+            log_dir.mkdir(parents=True, exist_ok=True)
+            ctx.components = materialize(components, work_dir)
             with _build_log(log_dir / "build.log"):
                 _pipeline(ctx)
         except BaseException as error:
-            catalog.mark_failed(record.id, _failure_message(error))
-            (log_dir / "error.txt").write_text(_failure_message(error) + "\n")
-            events.emit("build-finished", status="failed", error=_failure_message(error))
+            message = _failure_message(error)
+            catalog.mark_failed(record.id, message)
+            with contextlib.suppress(OSError):
+                (log_dir / "error.txt").write_text(message + "\n")
+            events.emit("build-finished", status="failed", error=message)
             if isinstance(error, OSError):
                 raise _translated(error) from error
             if isinstance(error, ImagewrightError) and error.exit_code == 2:
@@ -613,7 +619,8 @@ def build(
                 raise BuildFailed(error.message, hint=error.hint) from error
             raise
         finally:
-            _write_timings(ctx)
+            with contextlib.suppress(OSError):
+                _write_timings(ctx)
             if not keep_work:
                 release_folder(work_dir, CleanupReport())
         record = catalog.get(record.id)
