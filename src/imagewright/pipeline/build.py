@@ -214,6 +214,23 @@ def _parent(recipe: Recipe, recipe_path: Path, tree: Any) -> ParentImage:
         raise ConfigError(located, hint=error.hint) from error
 
 
+def _check_tools(recipe: Recipe, parent: ParentImage) -> None:
+    """Every program the build will need, before anything is made or recorded."""
+    from imagewright.run import require_tool
+
+    needed = ["unshare", "losetup", "mount", "sfdisk", "grub-mkimage", f"mkfs.{recipe.file_system}"]
+    if parent.suite is not None:
+        needed.append("mmdebstrap")
+    if recipe.boot_mode.value == "uefi":
+        needed += ["mkfs.vfat", "mcopy", "mmd"]
+    if set(recipe.output_formats) & set(DISK_FORMATS):
+        needed.append("qemu-img")
+    if recipe.tests.boot:
+        needed.append("qemu-system-x86_64")
+    for program in needed:
+        require_tool(program)
+
+
 def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> None:
     from imagewright.sanitize import Profile
 
@@ -575,6 +592,7 @@ def build(
         cleaned = release_stale(catalog)
         _report_cleanup(cleaned)
         parent = _parent(recipe, recipe_path, tree)
+        _check_tools(recipe, parent)
         _check_sanitize_profile(recipe, recipe_path, tree)
         components = resolve_components(recipe, recipe_path, tree, catalog)
         work_dir = catalog.work_root / f"build-{uuid.uuid4().hex[:12]}"
