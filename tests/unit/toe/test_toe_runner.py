@@ -12,7 +12,8 @@ import pytest
 
 from imagewright.errors import ConfigError, NeedsAwsError
 from imagewright.executors.host import HostExecutor
-from imagewright.toe.runner import RunSummary, Status, run_documents
+from imagewright.toe.results import RunSummary, Status
+from imagewright.toe.runner import run_documents
 
 
 def document(tmp_path: Path, body: str, name: str = "doc.yml") -> Path:
