@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from imagewright.config.yamlload import (
     StrictModel,
@@ -32,6 +32,7 @@ from imagewright.errors import ConfigError, Problem
 from imagewright.registry import suggest
 from imagewright.toe import conditions, expressions
 from imagewright.toe.actions import ACTIONS, ActionSpec, InputShape, Platform
+from imagewright.toe.actions._target import Text
 
 Loc = tuple[str | int, ...]
 
@@ -41,17 +42,6 @@ DEFAULT_TIMEOUT = 7200
 KNOWN_PHASES = ("build", "validate", "test")
 DELIMITERS = frozenset({".", ",", ";", ":", "\n", "\t", " ", "-", "_"})
 IF_ACTIONS = ("Execute", "Skip", "Abort")
-
-
-def _scalar_text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-Text = Annotated[str, BeforeValidator(_scalar_text)]
 
 
 class ParameterSpec(StrictModel):

@@ -7,7 +7,7 @@ import logging
 from pydantic import Field
 
 from imagewright.config.yamlload import StrictModel
-from imagewright.toe.document import Text
+from imagewright.toe.actions._target import Text
 
 log = logging.getLogger(__name__)
 

@@ -185,3 +185,14 @@ def test_windows_modules_validate_only_for_windows() -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="document not found"):
         load(tmp_path / "absent.yml")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["imagewright.toe.document", "imagewright.toe.runner", "imagewright.toe.actions.execute"],
+)
+def test_modules_import_in_any_order(module: str) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from imagewright.config.yamlload import StrictModel
 from imagewright.toe.actions import InputShape, Outputs, Platform, StepContext, StepFailed, action
-from imagewright.toe.document import Text
+from imagewright.toe.actions._target import Text
 
 
 class DocumentParameter(StrictModel):
