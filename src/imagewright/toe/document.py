@@ -124,6 +124,7 @@ class _Checker:
     source: Path | str
     platform: Platform | None
     problems: list[Problem] = field(default_factory=list)
+    document: Document | None = None  # the model, when the fields themselves are valid
 
     def add(self, loc: Loc, message: str, suggestion: str | None = None) -> None:
         line, column = position(self.tree, loc)
@@ -144,7 +145,7 @@ class _Checker:
             self.add((), "a component document must be a mapping with schemaVersion and phases")
             return
         try:
-            Document.model_validate(plain(tree))
+            self.document = Document.model_validate(plain(tree))
         except ValidationError as error:
             for problem in problems_from(error, tree, self.source, Document):
                 if not self._covered_elsewhere(problem):
@@ -436,9 +437,10 @@ def check_text(text: str, source: Path | str, platform: Platform | None) -> Docu
     tree = parse_yaml(text, source)
     checker = _Checker(tree, source, platform)
     checker.run()
-    if checker.problems:
-        raise ConfigError(checker.problems, hint="see docs/toe.md for the document format")
-    return Document.model_validate(plain(tree))
+    if checker.problems or checker.document is None:
+        problems = checker.problems or [Problem("the document is not valid", file=source)]
+        raise ConfigError(problems, hint="see docs/toe.md for the document format")
+    return checker.document
 
 
 def load(path: Path, *, platform: Platform | None = None) -> LoadedDocument:
