@@ -544,7 +544,8 @@ class StepRunner:
         choice = (
             str(resolved.get("then", "Execute")) if truth else str(resolved.get("else", "Skip"))
         )
-        self.console(f"if {conditions.describe(resolved)} is {str(truth).lower()}: {choice}")
+        shown = HIDDEN if self.step.disable_logging else conditions.describe(resolved)
+        self.console(f"if {shown} is {str(truth).lower()}: {choice}")
         return choice
 
     def _attempts(self, result: StepResult) -> None:
