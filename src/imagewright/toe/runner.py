@@ -162,11 +162,11 @@ class Execution:
     def start(cls, paths: list[Path], options: RunOptions) -> Execution:
         documents = [load(path) for path in paths]
         execution_id = options.execution_id or str(uuid.uuid4())
-        for loaded in documents:
-            preflight(loaded.document, options.variables)
+        per_document = options.document_parameters or [{} for _ in documents]
+        for loaded, own in zip(documents, per_document, strict=True):
+            preflight(loaded.document, options.variables, {**options.parameters, **own})
         logs = LogFolder.create(options.log_directory, execution_id)
         logs.write_documents([(d.path, d.text) for d in documents])
-        per_document = options.document_parameters or [{} for _ in documents]
         state = RunState(
             executionId=execution_id,
             startTime=timestamp(),
@@ -321,9 +321,13 @@ def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-def preflight(document: Document, variables: Mapping[str, str]) -> None:
+def preflight(
+    document: Document, variables: Mapping[str, str], parameters: Mapping[str, str]
+) -> None:
     """Stop before any step when the document needs AWS values nobody supplied."""
-    declared = {**document.parameter_defaults(), **document.constant_values()}
+    defaults = document.parameter_defaults()
+    given = {k: v for k, v in parameters.items() if k in defaults}
+    declared = {**defaults, **given, **document.constant_values()}
     for phase in document.phases:
         for step in phase.steps:
             for value in (step.inputs, step.condition, step.loop and step.loop.model_dump()):
@@ -771,7 +775,7 @@ class StepRunner:
             raise StepFailed(f"ExecuteDocument cycle: {names}")
         try:
             loaded = load(path)
-            preflight(loaded.document, outer.options.variables)
+            preflight(loaded.document, outer.options.variables, parameters)
         except ConfigError as error:
             raise StepFailed(f"nested document is not valid:\n{error.message}") from error
         scope = DocumentScope(
