@@ -6,8 +6,9 @@ unique names, action inputs validated by the action's own model (per item for li
 inputs), `if`/Assert operator structure, loop rules, undeclared or forward `{{ }}` references.
 
 Decisions where AWSTOE's documentation is silent: unknown keys are errors at every level; step
-and loop names are at most 128 characters; parameter and constant values, loop values and
-numbers written where text is expected are taken as text.
+and loop names are at most 128 characters; a `for` loop has at most 10,000 iterations;
+parameter and constant values, loop values and numbers written where text is expected are taken
+as text.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ Loc = tuple[str | int, ...]
 NAME_RULE = r"^[A-Za-z0-9_-]{1,128}$"
 VARIABLE_RULE = r"^[A-Za-z0-9_-]{3,128}$"
 DEFAULT_TIMEOUT = 7200
+MAX_LOOP_ITERATIONS = 10_000  # AWSTOE documents no limit; this keeps a typo from running forever
 KNOWN_PHASES = ("build", "validate", "test")
 DELIMITERS = frozenset({".", ",", ";", ":", "\n", "\t", " ", "-", "_"})
 IF_ACTIONS = ("Execute", "Skip", "Abort")
@@ -354,6 +356,11 @@ class _Checker:
                     self.add(
                         (*loc, "for", "updateBy"),
                         f"counting from {start} to {end} by {step} never ends",
+                    )
+                elif (end - start) // step + 1 > MAX_LOOP_ITERATIONS:
+                    self.add(
+                        (*loc, "for"),
+                        f"more than {MAX_LOOP_ITERATIONS} iterations; split the work",
                     )
         each = loop.get("forEach")
         if isinstance(each, Mapping):

@@ -132,6 +132,8 @@ def test_loop_rules() -> None:
         "for: {start: 1, end: 5, updateBy: -1}", "forEach: {list: 'a,b', delimiter: '|'}"
     )
     assert any("delimiter must be one of" in p for p in problems(each))
+    huge = base.replace("end: 5, updateBy: -1", "end: 100000000, updateBy: 1")
+    assert any("more than 10000 iterations" in p for p in problems(huge))
     named = base.replace("updateBy: -1", "updateBy: 1").replace("{{ Target }}", "{{ other.value }}")
     assert any("'other' is not the name of this step's loop" in p for p in problems(named))
     ok = base.replace("updateBy: -1", "updateBy: 1").replace(
