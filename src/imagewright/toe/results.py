@@ -28,17 +28,22 @@ class _Record(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class StepResult(_Record):
+class _Outcome(_Record):
+    """What every level of the tree records: its status, why it failed, when it ran."""
+
     name: str
-    action: str
     status: Status = Status.success
     failure_message: str = Field(default="", alias="failureMessage")
+    start_time: str = Field(default="", alias="startTime")
+    end_time: str = Field(default="", alias="endTime")
+
+
+class StepResult(_Outcome):
+    action: str
     timeout_seconds: int = Field(alias="timeoutSeconds")
     on_failure: str = Field(alias="onFailure")
     max_attempts: int = Field(alias="maxAttempts")
     attempts: int = 0
-    start_time: str = Field(default="", alias="startTime")
-    end_time: str = Field(default="", alias="endTime")
     inputs: list[Any] = []
     outputs: list[Any] = []
     loop: dict[str, Any] | None = None
@@ -46,23 +51,13 @@ class StepResult(_Record):
     hidden: bool = False  # disableLogging
 
 
-class PhaseResult(_Record):
-    name: str
-    status: Status = Status.success
-    failure_message: str = Field(default="", alias="failureMessage")
-    start_time: str = Field(default="", alias="startTime")
-    end_time: str = Field(default="", alias="endTime")
+class PhaseResult(_Outcome):
     steps: list[StepResult] = []
 
 
-class DocumentResult(_Record):
-    name: str
+class DocumentResult(_Outcome):
     file_path: str = Field(alias="filePath")
     description: str = ""
-    status: Status = Status.success
-    failure_message: str = Field(default="", alias="failureMessage")
-    start_time: str = Field(default="", alias="startTime")
-    end_time: str = Field(default="", alias="endTime")
     phases: list[PhaseResult] = []
 
 
