@@ -578,6 +578,8 @@ def test_owners_come_from_the_targets_account_files(tmp_path: Path) -> None:
     assert (tmp_path / "new").stat().st_gid == 4444
     execute("CreateFolder", ctx, [{"path": "/newdir", "group": "imggroup"}])
     assert (tmp_path / "newdir").stat().st_gid == 4343
+    execute("CreateFolder", ctx, [{"path": "/owned", "owner": "imgonly"}])
+    assert ((tmp_path / "owned").stat().st_uid, (tmp_path / "owned").stat().st_gid) == (4242, 0)
     with pytest.raises(StepFailed, match="user 'nobody-here' does not exist in the target"):
         execute("SetFileOwner", ctx, [{"path": "/file", "owner": "nobody-here"}])
     with pytest.raises(StepFailed, match="group 'nogroup-here' does not exist in the target"):
