@@ -53,7 +53,6 @@ TOOL_PACKAGES: dict[str, str] = {
     "blockdev": "util-linux",
     "fallocate": "util-linux",
     "fstrim": "util-linux",
-    "dumpe2fs": "e2fsprogs",
     "tar": "tar",
 }
 

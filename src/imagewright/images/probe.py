@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -161,7 +162,8 @@ def regions(path: Path) -> list[Region]:
                 f"{offset + length} but the image has only {size} bytes",
                 hint="the image was probably copied or downloaded incompletely",
             )
-        number = int(str(partition["node"])[len(str(table.get("device", ""))) :] or 0)
+        # sfdisk names partitions <device><n>, or <device>p<n> when the name ends in a digit.
+        number = int(re.findall(r"\d+$", str(partition["node"]))[0])
         found.append(
             probe_region(
                 path,
