@@ -49,6 +49,7 @@ class Region:
     fstype: str | None = None
     uuid: str | None = None
     label: str | None = None
+    block_size: int | None = None  # the file system's block size in bytes, when blkid knows it
 
 
 def _head(path: Path, length: int) -> bytes:
@@ -121,6 +122,7 @@ def probe_region(path: Path, region: Region) -> Region:
         fstype=values.get("TYPE"),
         uuid=values.get("UUID"),
         label=values.get("LABEL"),
+        block_size=int(values["BLOCK_SIZE"]) if values.get("BLOCK_SIZE", "").isdigit() else None,
     )
 
 
