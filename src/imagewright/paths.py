@@ -11,7 +11,6 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from imagewright.errors import UnsafePathError
@@ -19,13 +18,36 @@ from imagewright.errors import UnsafePathError
 MAX_SYMLINKS = 40
 
 
-@dataclass(frozen=True, slots=True)
 class Entry:
-    """One walked file system object: its path inside the image and its lstat."""
+    """One walked file system object: its path inside the image and its lstat.
 
-    path: PurePosixPath  # absolute, inside the image, e.g. /etc/passwd
-    host: Path  # where it is on the host (never follow it if it is a symlink)
-    stat: os.stat_result
+    The paths are kept as strings and turned into path objects only when asked for: a walk of a
+    whole image makes tens of thousands of entries and most are only looked at by mode.
+    """
+
+    __slots__ = ("_host", "_path", "host_str", "path_str", "stat")
+
+    def __init__(self, path: PurePosixPath | str, host: Path | str, stat: os.stat_result) -> None:
+        self.path_str = str(path)  # absolute, inside the image, e.g. /etc/passwd
+        self.host_str = str(host)  # on the host (never follow it if it is a symlink)
+        self.stat = stat
+        self._path = path if isinstance(path, PurePosixPath) else None
+        self._host = host if isinstance(host, Path) else None
+
+    def __repr__(self) -> str:
+        return f"Entry({self.path_str!r})"
+
+    @property
+    def path(self) -> PurePosixPath:
+        if self._path is None:
+            self._path = PurePosixPath(self.path_str)
+        return self._path
+
+    @property
+    def host(self) -> Path:
+        if self._host is None:
+            self._host = Path(self.host_str)
+        return self._host
 
     @property
     def is_dir(self) -> bool:
@@ -141,7 +163,9 @@ class ImageRoot:
         host.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(host, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
         try:
-            os.write(fd, data)
+            view = memoryview(data)
+            while view:  # a short write (e.g. the disk filling up) is followed by ENOSPC
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
         return host
@@ -192,10 +216,12 @@ class ImageRoot:
         except FileNotFoundError:
             return
         device = start_stat.st_dev
-        stack = [start]
-        yield Entry(self.image_path(start), start, start_stat)
+        start_image = self.image_path(start)
+        yield Entry(start_image, start, start_stat)
+        # Folders as (host, image) strings: joining strings is much cheaper than relative_to.
+        stack = [(str(start), str(start_image).rstrip("/") + "/")]
         while stack:
-            folder = stack.pop()
+            folder, image_folder = stack.pop()
             try:
                 with os.scandir(folder) as entries:
                     children = list(entries)
@@ -206,7 +232,7 @@ class ImageRoot:
                     info = child.stat(follow_symlinks=False)
                 except FileNotFoundError:
                     continue
-                host = Path(child.path)
-                yield Entry(self.image_path(host), host, info)
+                image = image_folder + child.name
+                yield Entry(image, child.path, info)
                 if stat.S_ISDIR(info.st_mode) and (not one_file_system or info.st_dev == device):
-                    stack.append(host)
+                    stack.append((child.path, image + "/"))

@@ -42,10 +42,18 @@ TOOL_PACKAGES: dict[str, str] = {
     "sfdisk": "fdisk",
     "losetup": "mount",
     "chattr": "e2fsprogs",
+    "dumpe2fs": "e2fsprogs",
+    "apt-get": "apt",
     "bsdtar": "libarchive-tools",
     "unshare": "util-linux",
     "grub-install": "grub-pc-bin",
     "zerofree": "zerofree",
+    "blkid": "util-linux",
+    "blkdiscard": "util-linux",
+    "blockdev": "util-linux",
+    "fallocate": "util-linux",
+    "fstrim": "util-linux",
+    "tar": "tar",
 }
 
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from tests.toe_support import Context, execute
 
 from imagewright.executors.chroot import ChrootExecutor
 from imagewright.toe.actions import StepFailed
-from toe_support import Context, execute
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from tests.toe_support import Context, execute
 
 from imagewright.paths import ImageRoot
 from imagewright.run import CommandResult, OutputCallback, StrPath
 from imagewright.toe.actions import Platform, StepFailed
-from toe_support import Context, execute
 
 ZYPPER_LIST = """\
 Loading repository data...

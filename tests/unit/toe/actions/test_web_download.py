@@ -15,10 +15,10 @@ from typing import ClassVar
 
 import pytest
 from pydantic import ValidationError
+from tests.toe_support import Context, execute
 
 from imagewright.executors.chroot import ChrootExecutor
 from imagewright.toe.actions import StepFailed, download
-from toe_support import Context, execute
 
 PAYLOAD = b"imagewright payload\n" * 1000
 

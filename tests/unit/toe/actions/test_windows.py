@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.toe_support import Context, execute
 
 from imagewright.toe.actions import ACTIONS, InputShape, Platform, StepFailed
-from toe_support import Context, execute
 
 VALID: dict[str, Any] = {
     "ExecutePowerShell": {"commands": ["Write-Host 'hi'"]},

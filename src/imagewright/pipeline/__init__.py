@@ -1,0 +1,2 @@
+"""The image build pipeline: recipes to tested, sanitized, versioned images, their catalog and
+their distribution."""

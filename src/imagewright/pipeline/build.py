@@ -1,0 +1,594 @@
+"""One image build, the way an Image Builder pipeline runs it, on this machine.
+
+recipe → base disk (cached) → build instance → build and validate phases per component →
+mandatory clean-up → image taken into a fresh file system, residue checked → test instance →
+test phases (+ boot test) → exports with checksums → catalog entry made `available` last.
+
+Every stage is a `BuildContext.stage`; a failure stops the build, keeps its logs, releases every
+mount and loop device, and records the build as failed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from imagewright.config.recipe import OutputFormat, Recipe, load_recipe
+from imagewright.config.yamlload import position
+from imagewright.errors import ConfigError, ImagewrightError, Problem
+from imagewright.pipeline.bases import ParentImage, base_disk, copy_disk, parse_parent
+from imagewright.pipeline.bootloader import install_bootloader
+from imagewright.pipeline.boottest import boot_test
+from imagewright.pipeline.catalog import Artifact, Catalog, ImageRecord
+from imagewright.pipeline.cleanup import CleanupReport, release_folder, release_stale
+from imagewright.pipeline.events import Events
+from imagewright.pipeline.junit import TestCase, TestSuite, write_junit
+
+if TYPE_CHECKING:
+    from imagewright.images.disk import ExportFormat
+    from imagewright.images.residue import Fingerprints
+    from imagewright.paths import ImageRoot
+
+log = logging.getLogger(__name__)
+
+USER_DATA_FILE = "imagewright-user-data"
+PERFORM_CLEANUP = "perform_cleanup"
+BUILD_PHASES = ["build", "validate"]
+TEST_PHASES = ["test"]
+DISK_FORMATS: dict[OutputFormat, ExportFormat] = {
+    OutputFormat.qcow2: "qcow2",
+    OutputFormat.vmdk: "vmdk",
+    OutputFormat.vhd: "vhd",
+}
+
+
+class BuildFailed(ImagewrightError):
+    """The build stopped; it is recorded as failed with its logs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedComponent:
+    """A recipe component ready to run: its document on disk, parameters, and phases."""
+
+    label: str  # what messages call it: the file name or name/version
+    path: Path  # for a stored component: where materialize() writes it
+    parameters: dict[str, str]
+    phases: frozenset[str]
+    stored_text: str | None = None  # the document of a stored component
+
+
+def materialize(components: list[ResolvedComponent], work_dir: Path) -> list[ResolvedComponent]:
+    """Write stored components' documents into the build's work folder."""
+    ready = []
+    for component in components:
+        if component.stored_text is not None:
+            path = work_dir / "components" / component.path.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(component.stored_text)
+            component = ResolvedComponent(component.label, path, component.parameters,
+                                          component.phases)  # fmt: skip
+        ready.append(component)
+    return ready
+
+
+@dataclass
+class BuildContext:
+    """Runtime state of one build (the recipe itself stays immutable)."""
+
+    recipe: Recipe
+    recipe_path: Path
+    components: list[ResolvedComponent]
+    parent: ParentImage
+    catalog: Catalog
+    record: ImageRecord
+    work_dir: Path
+    output_dir: Path
+    log_dir: Path
+    events: Events
+    test_suites: list[TestSuite] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+
+    @property
+    def stem(self) -> str:
+        return file_stem(self.recipe.name, self.record)
+
+    @property
+    def junit_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.tests.xml"
+
+    @property
+    def checksums_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.SHA256SUMS"
+
+    def stage(self, title: str) -> Any:
+        return self.events.stage(title)
+
+    def note(self, key: str, value: Any) -> None:
+        self.catalog.add_note(self.record.id, key, value)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    record: ImageRecord
+    output_dir: Path
+    log_dir: Path
+    junit: Path | None
+    timings: list[tuple[str, float, str]]
+
+
+def file_stem(name: str, record: ImageRecord) -> str:
+    """NAME-x.y.z-n: every file of one build in the output folder starts with it."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    return f"{safe}-{record.version.semantic}-{record.version.build}"
+
+
+# -- preflight: everything that can be checked before anything is made ---------------------
+
+
+def resolve_components(
+    recipe: Recipe, recipe_path: Path, tree: Any, catalog: Catalog
+) -> list[ResolvedComponent]:
+    """Find and validate every component; errors name the recipe's line."""
+    from imagewright.toe.actions import Platform
+    from imagewright.toe.document import check_text
+    from imagewright.toe.document import load as load_document
+
+    resolved: list[ResolvedComponent] = []
+    problems: list[Problem] = []
+    for index, component in enumerate(recipe.components):
+        loc: list[str | int] = ["components", index]
+        line, column = position(tree, loc)
+        stored = component.store_name_and_version()
+        try:
+            if stored is None:
+                path = (recipe_path.parent / (component.path or "")).resolve()
+                if not path.is_file():
+                    problems.append(
+                        Problem(
+                            f"component document {path} does not exist",
+                            file=recipe_path, line=line, column=column,
+                            field=f"components[{index}].path",
+                        )
+                    )  # fmt: skip
+                    continue
+                label, text = path.name, None
+                document = load_document(path, platform=Platform.linux).document
+            else:
+                found = catalog.find_component(*stored)
+                label, text = f"{found.name}/{found.version}", found.document
+                path = Path(f"{found.name}-{found.version.semantic}-{found.version.build}.yml")
+                document = check_text(text, label, Platform.linux)
+        except ConfigError as error:
+            for problem in error.problems:
+                where = f" (components[{index}] at {recipe_path}:{line})"
+                problems.append(
+                    Problem(
+                        problem.message + where,
+                        file=problem.file or recipe_path,
+                        line=problem.line if problem.file else line,
+                        column=problem.column if problem.file else column,
+                        field=problem.field,
+                        suggestion=problem.suggestion,
+                    )
+                )
+            continue
+        phases = frozenset(p.name for p in document.phases)
+        resolved.append(ResolvedComponent(label, path, component.parameter_values(), phases, text))
+    if problems:
+        raise ConfigError(problems)
+    return resolved
+
+
+def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> None:
+    from imagewright.sanitize import Profile
+
+    names = [p.value for p in Profile]
+    if recipe.sanitize_profile not in names:
+        from imagewright.registry import suggest
+
+        line, column = position(tree, ["sanitizeProfile"])
+        raise ConfigError(
+            Problem(
+                f"unknown sanitize profile; expected one of: {', '.join(names)}",
+                file=recipe_path, line=line, column=column, field="sanitizeProfile",
+                suggestion=suggest(recipe.sanitize_profile, names),
+            )
+        )  # fmt: skip
+
+
+# -- the stages ----------------------------------------------------------------------------
+
+
+def _run_user_data(ctx: BuildContext, root: ImageRoot, executor: Any) -> None:
+    """Image Builder's build instance runs its user data at launch: the default creates
+    `perform_cleanup`; an override runs instead (and may create it itself)."""
+    working = PurePosixPath(ctx.recipe.working_directory)
+    root.resolve(working).mkdir(parents=True, exist_ok=True)
+    additional = ctx.recipe.additional_instance_configuration
+    user_data = additional.user_data() if additional else None
+    if user_data is None:
+        root.write_text(working / PERFORM_CLEANUP, "")
+        return
+    script = working / USER_DATA_FILE
+    root.write_bytes(script, user_data, mode=0o700)
+    result = executor.run(
+        [str(script)] if user_data.startswith(b"#!") else ["/bin/sh", str(script)],
+        check=False,
+        timeout=3600,
+        cwd=str(working),
+    )
+    (ctx.log_dir / "user-data.log").write_text(result.stdout + result.stderr)
+    root.resolve(script, follow_final=False).unlink(missing_ok=True)
+    if result.returncode != 0:
+        raise BuildFailed(
+            f"the userDataOverride script failed with exit code {result.returncode}",
+            hint=f"see {ctx.log_dir / 'user-data.log'}",
+        )
+
+
+def _run_phases(
+    ctx: BuildContext,
+    root: ImageRoot,
+    executor: Any,
+    component: ResolvedComponent,
+    phases: list[str],
+    log_kind: str,
+) -> tuple[Any, float]:
+    from imagewright.toe.runner import run_documents
+
+    working = root.resolve(ctx.recipe.working_directory)
+    started = time.monotonic()
+    summary = run_documents(
+        [component.path],
+        phases=phases,
+        parameters=component.parameters,
+        executor=executor,
+        log_directory=working,
+        variables={
+            "IMAGE_VERSION": ctx.record.version.semantic,
+            "IMAGE_BUILD_VERSION": str(ctx.record.version.build),
+            "IMAGE_PHASE": "TESTING" if log_kind == "test" else "BUILDING",
+        },
+    )
+    seconds = time.monotonic() - started
+    # The service keeps TOE_* inside the instance (the clean-up removes them); keep a copy.
+    kept = ctx.log_dir / log_kind / f"{len(list((ctx.log_dir / log_kind).glob('*')))}-"
+    destination = kept.with_name(kept.name + component.path.stem)
+    shutil.copytree(summary.log_folder, destination / summary.log_folder.name, symlinks=True)
+    if not summary.succeeded:
+        raise BuildFailed(
+            f"component {component.label} failed in its {'/'.join(phases)} phase: "
+            f"{summary.failure_message or summary.status}",
+            hint=f"see the logs in {destination}",
+        )
+    return summary, seconds
+
+
+def _build_instance(ctx: BuildContext, base: Path, fingerprints: Fingerprints) -> Path:
+    """Build and validate phases, then the clean-up; returns the taken image (raw)."""
+    from imagewright.executors.chroot import ChrootExecutor
+    from imagewright.images.disk import make_disk
+    from imagewright.images.target import open_target
+
+    recipe = ctx.recipe
+    with ctx.stage("Launching the build instance"):
+        instance = copy_disk(base, ctx.work_dir / "build-instance.raw")
+    with open_target(instance, writable=True, work_dir=ctx.work_dir) as opened:
+        executor = ChrootExecutor(opened.root.root)
+        with ctx.stage("Running the instance's user data"):
+            _run_user_data(ctx, opened.root, executor)
+        for component in ctx.components:
+            if not component.phases & set(BUILD_PHASES):
+                continue
+            with ctx.stage(f"Build and validate: {component.label}"):
+                _run_phases(ctx, opened.root, executor, component, BUILD_PHASES, "build")
+        with ctx.stage(f"Clean-up ({recipe.sanitize_profile})"):
+            _sanitize(ctx, opened.root, fingerprints)
+        with ctx.stage("Taking the image into a fresh file system"):
+            image = ctx.work_dir / "image.raw"
+            layout = make_disk(
+                opened.root.root,
+                image,
+                fstype=recipe.file_system.value,
+                size_bytes=recipe.root_size_bytes(),
+                boot=recipe.boot_mode.value,
+                work_dir=ctx.work_dir,
+            )
+    (ctx.work_dir / "build-instance.raw").unlink()
+    with ctx.stage("Installing the bootloader"):
+        install_bootloader(layout, recipe.boot_mode, work_dir=ctx.work_dir)
+    return image
+
+
+def _sanitize(ctx: BuildContext, root: ImageRoot, fingerprints: Fingerprints) -> None:
+    from imagewright.sanitize.engine import SanitizeFailed, sanitize_root
+
+    additional = ctx.recipe.additional_instance_configuration
+    override = bool(additional and additional.user_data_override)
+
+    def remember(fd: int, image_path: str) -> None:
+        chunks = []
+        os.lseek(fd, 0, os.SEEK_SET)
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        fingerprints.add_bytes(b"".join(chunks), image_path)
+
+    report = sanitize_root(
+        root,
+        profile=ctx.recipe.sanitize_profile,
+        working_directory=ctx.recipe.working_directory,
+        user_data_override=override,
+        on_content=remember,
+    )
+    (ctx.log_dir / "sanitize.json").write_text(report.to_json())
+    skipped = {
+        op.name: op.reason for op in report.operations if op.status == "skipped" and op.reason
+    }
+    if skipped:
+        log.warning("The clean-up skipped %d operations: %s", len(skipped), skipped)
+        ctx.note("cleanupSkipped", skipped)
+    if report.failures():
+        raise SanitizeFailed(report)
+
+
+def _check_residue(ctx: BuildContext, image: Path, fingerprints: Fingerprints) -> None:
+    from imagewright.images.residue import find_residue
+
+    with ctx.stage("Checking the image for removed content"):
+        hits = find_residue(image, fingerprints)
+        ctx.note("residueCheck", {"fingerprintedBlocks": len(fingerprints), "found": len(hits)})
+        if hits:
+            shown = ", ".join(f"{h.image_path} at byte {h.offset}" for h in hits[:5])
+            raise BuildFailed(f"removed content is still on the taken image: {shown}")
+
+
+def _test_instance(ctx: BuildContext, image: Path) -> None:
+    from imagewright.executors.chroot import ChrootExecutor
+    from imagewright.images.target import open_target
+
+    testable = [c for c in ctx.components if "test" in c.phases]
+    if not ctx.recipe.tests.enabled or not testable:
+        return
+    with ctx.stage("Launching the test instance"):
+        instance = copy_disk(image, ctx.work_dir / "test-instance.raw")
+    suite = TestSuite("components")
+    ctx.test_suites.append(suite)
+    try:
+        with open_target(instance, writable=True, work_dir=ctx.work_dir) as opened:
+            executor = ChrootExecutor(opened.root.root)
+            opened.root.resolve(ctx.recipe.working_directory).mkdir(parents=True, exist_ok=True)
+            for component in testable:
+                with ctx.stage(f"Test: {component.label}"):
+                    started = time.monotonic()
+                    try:
+                        _run_phases(ctx, opened.root, executor, component, TEST_PHASES, "test")
+                    except BuildFailed as failure:
+                        suite.cases.append(
+                            TestCase(component.label, time.monotonic() - started, str(failure))
+                        )
+                        raise
+                    suite.cases.append(TestCase(component.label, time.monotonic() - started))
+    finally:
+        instance.unlink(missing_ok=True)
+
+
+def _boot_test(ctx: BuildContext, image: Path) -> None:
+    tests = ctx.recipe.tests
+    if not tests.boot:
+        return
+    with ctx.stage(f"Boot test (qemu, {ctx.recipe.boot_mode.value})"):
+        result = boot_test(
+            image,
+            boot=ctx.recipe.boot_mode,
+            timeout=tests.boot_timeout_seconds,
+            work_dir=ctx.work_dir / "boot-test",
+        )
+        shutil.copyfile(result.console_log, ctx.log_dir / "boot-console.log")
+        ctx.test_suites.append(
+            TestSuite(
+                "boot",
+                [TestCase("login-prompt", result.seconds,
+                          None if result.passed else result.message, result.message)],
+            )
+        )  # fmt: skip
+        if not result.passed:
+            raise BuildFailed(
+                f"the boot test failed: {result.message.splitlines()[0]}",
+                hint=f"see the serial console in {ctx.log_dir / 'boot-console.log'}",
+            )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _export(ctx: BuildContext, image: Path) -> None:
+    from imagewright.images import archive
+    from imagewright.images.disk import export
+    from imagewright.images.target import open_target
+
+    ctx.output_dir.mkdir(parents=True, exist_ok=True)
+    formats = ctx.recipe.output_formats
+    for output_format in formats:
+        with ctx.stage(f"Exporting {output_format.value}"):
+            target = ctx.output_dir / f"{ctx.stem}.{output_format.value}"
+            if output_format == OutputFormat.tar:
+                with open_target(image, writable=False, work_dir=ctx.work_dir) as opened:
+                    archive.pack(opened.root.root, target)
+            elif output_format == OutputFormat.raw:
+                copy_disk(image, target)
+            else:
+                export(image, target, format=DISK_FORMATS[output_format])
+            ctx.artifacts.append(
+                Artifact(output_format.value, target, sha256_of(target), target.stat().st_size)
+            )
+    sums = "".join(f"{a.sha256}  {a.path.name}\n" for a in ctx.artifacts)
+    ctx.checksums_path.write_text(sums)
+
+
+# -- orchestration -------------------------------------------------------------------------
+
+
+@contextmanager
+def _build_log(path: Path) -> Iterator[None]:
+    """Everything logged during the build (debug included) also goes to build.log."""
+    handler = logging.FileHandler(path)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("imagewright")
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    for other in logger.handlers:
+        if other is not handler and other.level == logging.NOTSET:
+            other.setLevel(previous)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        handler.close()
+
+
+def _failure_message(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return str(error) or type(error).__name__
+
+
+def build(
+    recipe_path: Path,
+    *,
+    state_directory: Path | None = None,
+    output_dir: Path | None = None,
+    events: Events | None = None,
+    keep_work: bool = False,
+) -> BuildResult:
+    """Run the whole pipeline for one recipe. Raises ConfigError (bad recipe, nothing recorded)
+    or BuildFailed and other ImagewrightErrors (recorded as a failed build with its logs)."""
+    events = events or Events()
+    recipe, tree = load_recipe(recipe_path)
+    recipe_path = recipe_path.resolve()
+    with Catalog(state_directory) as catalog:
+        cleaned = release_stale(catalog)
+        _report_cleanup(cleaned)
+        parent = parse_parent(recipe.parent_image, recipe_path.parent)
+        _check_sanitize_profile(recipe, recipe_path, tree)
+        components = resolve_components(recipe, recipe_path, tree, catalog)
+        work_dir = catalog.work_root / f"build-{uuid.uuid4().hex[:12]}"
+        record = catalog.begin_build(
+            recipe.name,
+            recipe.semantic_version,
+            recipe=recipe.model_dump(mode="json", by_alias=True, exclude_none=True),
+            recipe_path=recipe_path,
+            work_dir=work_dir,
+        )
+        work_dir.mkdir(parents=True, exist_ok=True)
+        components = materialize(components, work_dir)
+        out = output_dir or catalog.images_root / recipe.name / recipe.semantic_version / str(
+            record.version.build
+        )
+        out = out.resolve()
+        log_dir = out / f"{file_stem(recipe.name, record)}.logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        catalog.set_locations(record.id, output_dir=out, log_dir=log_dir)
+        ctx = BuildContext(
+            recipe, recipe_path, components, parent, catalog, record, work_dir, out, log_dir,
+            events,
+        )  # fmt: skip
+        events.emit("build-started", image=recipe.name, version=str(record.version),
+                    output=str(out))  # fmt: skip
+        try:
+            with _build_log(log_dir / "build.log"):
+                _pipeline(ctx)
+        except BaseException as error:
+            catalog.mark_failed(record.id, _failure_message(error))
+            (log_dir / "error.txt").write_text(_failure_message(error) + "\n")
+            events.emit("build-finished", status="failed", error=_failure_message(error))
+            if isinstance(error, OSError):
+                raise _translated(error) from error
+            if isinstance(error, ImagewrightError) and error.exit_code == 2:
+                # After the preflight every problem is a failed build (exit 1), not bad input.
+                raise BuildFailed(error.message, hint=error.hint) from error
+            raise
+        finally:
+            _write_timings(ctx)
+            if not keep_work:
+                release_folder(work_dir, CleanupReport())
+        record = catalog.get(record.id)
+        events.emit("build-finished", status="available", image=record.reference,
+                    artifacts=[a.as_dict() for a in record.artifacts])  # fmt: skip
+        junit = ctx.junit_path if ctx.junit_path.exists() else None
+        return BuildResult(record, out, log_dir, junit, events.timings)
+
+
+def _pipeline(ctx: BuildContext) -> None:
+    from imagewright.images.residue import Fingerprints
+
+    recipe = ctx.recipe
+    (ctx.log_dir / "recipe.json").write_text(
+        json.dumps(recipe.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2)
+    )
+    with ctx.stage(f"Preparing the base image ({ctx.parent.describe()})"):
+        base = base_disk(
+            ctx.parent,
+            cache=ctx.catalog.cache_root,
+            fstype=recipe.file_system,
+            size_bytes=recipe.root_size_bytes(),
+            boot=recipe.boot_mode,
+            work_dir=ctx.work_dir,
+        )
+    fingerprints = Fingerprints()
+    image = _build_instance(ctx, base, fingerprints)
+    _check_residue(ctx, image, fingerprints)
+    try:
+        _test_instance(ctx, image)
+        _boot_test(ctx, image)
+    finally:
+        if ctx.test_suites:
+            ctx.output_dir.mkdir(parents=True, exist_ok=True)
+            write_junit(ctx.test_suites, ctx.junit_path)
+    _export(ctx, image)
+    with ctx.stage("Recording the image as available"):
+        ctx.catalog.mark_available(ctx.record.id, ctx.artifacts)
+
+
+def _write_timings(ctx: BuildContext) -> None:
+    timings = [{"stage": t, "seconds": s, "status": st} for t, s, st in ctx.events.timings]
+    (ctx.log_dir / "timings.json").write_text(json.dumps(timings, indent=2))
+
+
+def _translated(error: OSError) -> ImagewrightError:
+    if error.errno == errno.ENOSPC:
+        return BuildFailed(
+            f"no space left on the device: {error.filename or error}",
+            hint="free space in the state folder (or choose another with --state-dir) "
+            "and in the output folder",
+        )
+    return BuildFailed(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
+
+
+def _report_cleanup(report: CleanupReport) -> None:
+    if report.failed_builds:
+        log.warning("Interrupted builds marked failed: %s", ", ".join(report.failed_builds))
+    if report.unmounted or report.loop_devices or report.removed:
+        log.warning(
+            "Released leftovers of interrupted builds: %d mounts, %d loop devices, %d folders",
+            len(report.unmounted), len(report.loop_devices), len(report.removed),
+        )  # fmt: skip

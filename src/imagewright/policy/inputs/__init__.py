@@ -1,0 +1,65 @@
+"""Lint inputs, detected by content, read into one resource graph."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from imagewright.errors import ConfigError, Problem
+from imagewright.policy.graph import Graph
+from imagewright.policy.inputs.awscli import is_cli_output, read_cli_output
+from imagewright.policy.inputs.cloudformation import is_template, load_template_text, read_template
+from imagewright.policy.inputs.imagewright import local_references, read_document
+
+
+def read_input(path: Path) -> Graph:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise ConfigError(Problem("file not found", file=path)) from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(Problem(f"cannot read: {e}", file=path)) from e
+    try:
+        tree = load_template_text(text, path)
+    except ConfigError:
+        if not text.lstrip().startswith(("{", "[")):
+            raise
+        tree = _json_without_positions(text, path)
+    if is_template(tree):
+        return read_template(tree, path)
+    if is_cli_output(tree):
+        try:
+            return read_cli_output(tree, path)
+        except (ValueError, TypeError, AttributeError, KeyError) as e:
+            raise ConfigError(
+                Problem(f"not the JSON the AWS CLI prints: {e!r}", file=path),
+                hint="save the output of the aws command unchanged (--output json)",
+            ) from e
+    return read_document(tree, path)
+
+
+def _json_without_positions(text: str, path: Path) -> object:
+    """JSON that YAML rejects (tabs): read it without line numbers rather than not at all."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(
+            Problem(f"not valid JSON: {e.msg}", file=path, line=e.lineno, column=e.colno)
+        ) from e
+
+
+def read_inputs(paths: Iterable[Path]) -> Graph:
+    """Every input, and the files imagewright recipes and pipelines name, each read once."""
+    graph = Graph()
+    queue = list(paths)
+    seen: set[Path] = set()
+    while queue:
+        path = queue.pop(0)
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        read = read_input(path)
+        graph.merge(read)
+        queue.extend(local_references(read))
+    return graph

@@ -1,0 +1,97 @@
+"""Files that an installed package shipped, with the digest they had when installed.
+
+dpkg records an MD5 per file in /var/lib/dpkg/info/*.md5sums and per configuration file in the
+Conffiles field of /var/lib/dpkg/status. A file whose digest still matches was put there by the
+distribution, not by the build, so its content is not reported as a secret. Bookworm installs
+packages' /bin, /sbin and /lib files through the merged-/usr symlinks, so a path is also looked
+up under the name the package used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+from pathlib import PurePosixPath
+
+from imagewright.paths import ImageRoot
+
+log = logging.getLogger(__name__)
+
+DPKG_INFO = "/var/lib/dpkg/info"
+DPKG_STATUS = "/var/lib/dpkg/status"
+
+
+def _parse_md5sums(text: str, into: dict[str, str]) -> None:
+    for line in text.splitlines():
+        digest, _, name = line.partition("  ")
+        if name and len(digest) == 32:
+            into["/" + name.lstrip("/")] = digest
+
+
+def _parse_conffiles(status: str, into: dict[str, str]) -> None:
+    for stanza in status.split("\n\n"):
+        if "Status: install ok installed" not in stanza or "\nConffiles:\n" not in stanza:
+            continue
+        block = stanza.split("\nConffiles:\n", 1)[1]
+        for line in block.splitlines():
+            if not line.startswith(" "):
+                break
+            fields = line.split()
+            if len(fields) >= 2 and len(fields[1]) == 32 and "obsolete" not in fields[2:]:
+                into[fields[0]] = fields[1]
+
+
+class PackageFiles:
+    """The package database of an image: which paths came from packages, and unchanged?"""
+
+    def __init__(self, root: ImageRoot) -> None:
+        self.root = root
+        self.digests: dict[str, str] = {}
+        for name in root.listdir(DPKG_INFO):
+            if name.endswith(".md5sums"):
+                _parse_md5sums(root.read_text(f"{DPKG_INFO}/{name}"), self.digests)
+        if root.is_file(DPKG_STATUS):
+            _parse_conffiles(root.read_text(DPKG_STATUS), self.digests)
+        # merged /usr: /usr/bin/x was installed as /bin/x when /bin -> usr/bin
+        self.aliases: list[tuple[str, str]] = []
+        for name in root.listdir("/"):
+            info = root.lstat(f"/{name}")
+            if info is not None and stat.S_ISLNK(info.st_mode):
+                target = str(root.resolve(f"/{name}", follow_final=False).readlink())
+                real = str(PurePosixPath("/", target)) if not target.startswith("/") else target
+                self.aliases.append((real.rstrip("/") + "/", f"/{name}/"))
+        log.debug("package database: %d files", len(self.digests))
+
+    def __bool__(self) -> bool:
+        return bool(self.digests)
+
+    def recorded_digest(self, path: str) -> str | None:
+        digest = self.digests.get(path)
+        if digest is None:
+            for real, alias in self.aliases:
+                if path.startswith(real):
+                    digest = self.digests.get(alias + path[len(real) :])
+                    if digest is not None:
+                        break
+        return digest
+
+    def owns(self, path: str) -> bool:
+        return self.recorded_digest(path) is not None
+
+    def unchanged(self, path: str) -> bool:
+        """True when path is a package's file and its content is what the package installed."""
+        expected = self.recorded_digest(path)
+        if expected is None:
+            return False
+        try:
+            host = self.root.resolve(path, follow_final=False)
+            fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return False
+        digest = hashlib.md5(usedforsecurity=False)
+        with os.fdopen(fd, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest() == expected
