@@ -232,7 +232,10 @@ class Changes:
                 if folder == host and child.name in keep_names:
                     continue
                 child_path = folder_path / child.name
-                info = child.stat(follow_symlinks=False)
+                try:
+                    info = child.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
                 if stat.S_ISDIR(info.st_mode):
                     if info.st_dev != device:
                         self._record(
