@@ -208,7 +208,7 @@ def part_two(work: Path, count: int) -> None:
         fs.unlink(missing_ok=True)
         with fs.open("wb") as handle:
             handle.truncate(size)
-        sh("mkfs.ext4", "-q", fs)
+        sh("mkfs.ext4", "-q", "-N", str(count + count // 5 + 1000), fs)
         with mounted(fs, 0) as root:
             small_files(root, count)
             os.sync()
