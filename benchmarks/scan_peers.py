@@ -1,7 +1,7 @@
 """Secret-scan throughput: imagewright vs detect-secrets (PyPI) on the same Debian tree, and
 imagewright on a raw disk image whose free space is full of old data.
 
-    .venv/bin/python -m benchmarks.scan_peers [--raw-size-mib 2048] [--peer-sample-mib 24]
+    .venv/bin/python -m benchmarks.scan_peers [--raw-size-mib 2048] [--peer-sample-mib 8]
 
 The tree is the test suite's Debian base (mmdebstrap, cached) with the planted corpus and fresh
 private keys. detect-secrets runs in this process on one core, over a fixed sample of the tree's
@@ -140,7 +140,7 @@ def time_raw(disk: Path) -> tuple[int, float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw-size-mib", type=int, default=2048)
-    parser.add_argument("--peer-sample-mib", type=int, default=24)
+    parser.add_argument("--peer-sample-mib", type=int, default=8)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="imagewright-bench-scan-"))
     try:
