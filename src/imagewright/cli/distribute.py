@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imagewright.cli import CliVerb
+from imagewright.cli._common import add_state_dir, open_catalog
 from imagewright.cli.lint import add_policy_arguments, policy_from
+
+if TYPE_CHECKING:
+    from imagewright.pipeline.distribute import DistributionRecord
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "image",
-        type=Path,
         metavar="IMAGE",
-        help="the image artifact (raw, qcow2, vmdk, vhd, tar) or a folder of its artifacts",
+        help="a catalog image NAME:VERSION, an image file (raw, qcow2, vmdk, vhd, tar) or a "
+        "folder of its artifacts",
     )
     parser.add_argument(
         "--config", type=Path, required=True, metavar="FILE", help="distribution configuration"
     )
     parser.add_argument(
-        "--name", help="the image's name at the targets (default: IMAGE's name without suffix)"
+        "--name", help="the image's name at the targets (default: NAME-x.y.z-build, or the file's)"
     )
     parser.add_argument(
         "--with",
@@ -29,48 +34,65 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="another configuration the gate checks (recipe, infrastructure, pipeline); repeatable",
+        help="another configuration the gate checks (recipe, infrastructure, pipeline); "
+        "a catalog image's recipe is checked without it; repeatable",
     )
     add_policy_arguments(parser)
+    add_state_dir(parser)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from imagewright.errors import BadTargetError, ConfigError
+    from imagewright.errors import ConfigError
     from imagewright.findings import Severity
-    from imagewright.pipeline.distribute import distribute, read_scan_report
+    from imagewright.pipeline.distribute import distribute, read_scan_report, record_distribution
 
     if args.scan_report is None:
         raise ConfigError(
             "distribute needs the image's scan report (--scan-report FILE)",
-            hint="imagewright scan IMAGE --format json --output FILE",
+            hint="imagewright scan ROOT --format json --output FILE",
         )
-    if args.image.is_dir():
-        artifacts = sorted(p for p in args.image.iterdir() if p.is_file())
-        name = args.name or args.image.name
-    elif args.image.is_file():
-        artifacts = [args.image]
-        name = args.name or args.image.name.split(".", 1)[0]
+    scan = read_scan_report(args.scan_report)
+    threshold = Severity(args.severity) if args.severity else None
+    path = Path(args.image)
+    if path.exists():
+        artifacts = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        record = distribute(
+            artifacts,
+            scan,
+            args.config,
+            policy_from(args),
+            image_name=args.name or path.name.split(".", 1)[0],
+            configs=args.configs,
+            threshold=threshold,
+        )
     else:
-        raise BadTargetError(f"{args.image}: no such image file or folder")
-    record = distribute(
-        artifacts,
-        read_scan_report(args.scan_report),
-        args.config,
-        policy_from(args),
-        image_name=name,
-        configs=args.configs,
-        threshold=Severity(args.severity) if args.severity else None,
-    )
+        from imagewright.pipeline.catalog import ImageStatus
+
+        with open_catalog(args) as catalog:
+            image = catalog.find(args.image, status=ImageStatus.available)
+            recipe = [Path(image.recipe_path)] if image.recipe_path else []
+            record = distribute(
+                [a.path for a in image.artifacts],
+                scan,
+                args.config,
+                policy_from(args),
+                image_name=args.name
+                or f"{image.name}-{image.version.semantic}-{image.version.build}",
+                configs=[*recipe, *args.configs],
+                threshold=threshold,
+                checksums={a.path.name: a.sha256 for a in image.artifacts},
+            )
+            record_distribution(catalog, image.id, record)
+    _print(record)
+    return 0
+
+
+def _print(record: DistributionRecord) -> None:
     for delivery in record.deliveries:
         shared = delivery.shared_with
-        who = (
-            "public"
-            if shared.public
-            else ", ".join([*shared.accounts, *shared.organizations, *shared.organizational_units])
-            or "nobody else"
-        )
+        principals = [*shared.accounts, *shared.organizations, *shared.organizational_units]
+        who = "public" if shared.public else ", ".join(principals) or "nobody else"
         print(f"{record.image}: {delivery.location} (shared with: {who})")
-    return 0
 
 
 VERB = CliVerb(

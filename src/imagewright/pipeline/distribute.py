@@ -12,10 +12,11 @@ import datetime
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -35,9 +36,13 @@ from imagewright.policy.engine import blocking, gate
 from imagewright.policy.policyfile import Policy
 from imagewright.run import run
 
+if TYPE_CHECKING:
+    from imagewright.pipeline.catalog import Catalog
+
 log = logging.getLogger(__name__)
 
 LAUNCH_PERMISSIONS = "launch-permissions.json"
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a folder and S3 key part
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +92,26 @@ class Delivery:
     files: tuple[str, ...]
     shared_with: SharedWith
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "region": self.region,
+            "files": list(self.files),
+            "sharedWith": self.shared_with.as_json(),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class DistributionRecord:
     image: str
     gate: Report
     deliveries: tuple[Delivery, ...] = field(default_factory=tuple)
+
+
+def record_distribution(catalog: Catalog, image_id: int, record: DistributionRecord) -> None:
+    """Note in the catalog where the image went and with whom it is shared there."""
+    for delivery in record.deliveries:
+        catalog.add_distribution(image_id, delivery.location, delivery.as_json())
 
 
 class DistributionBlocked(GateFailed):
@@ -142,11 +161,19 @@ def distribute(
     image_name: str,
     configs: Sequence[Path] = (),
     threshold: Severity | None = None,
+    checksums: Mapping[str, str] | None = None,
 ) -> DistributionRecord:
     """Gate the image, then deliver its artifacts to every target of the configuration.
 
+    configs: more files the gate checks (recipe, infrastructure, pipeline).
+    checksums: SHA-256 of the artifacts by file name, when already known (the catalog's).
     Raises DistributionBlocked (exit 1) before anything is written when the gate fails.
     """
+    if not SAFE_NAME.fullmatch(image_name):
+        raise ConfigError(
+            f"image name '{image_name}' cannot be a folder or key name: use letters, digits, "
+            "'.', '_' and '-'"
+        )
     distribution = load_model(DistributionConfiguration, config)
     with step(f"Checking {image_name} against the distribution policy"):
         report = gate([config, *configs], scan_report, policy)
@@ -160,7 +187,8 @@ def distribute(
         raise BadTargetError(
             f"no image artifact to distribute: {', '.join(missing) or 'none given'}"
         )
-    digests = {a.name: _sha256(a) for a in artifacts}
+    known = checksums or {}
+    digests = {a.name: known.get(a.name) or sha256_of_file(a) for a in artifacts}
     deliveries: list[Delivery] = []
     for entry in distribution.distributions:
         shared_with = SharedWith.of(entry)
@@ -183,12 +211,9 @@ def distribute(
     return DistributionRecord(image_name, report, tuple(deliveries))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def sha256_of_file(path: Path) -> str:
     with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _manifest(

@@ -67,7 +67,10 @@ class Permission:
 
     @property
     def all_traffic(self) -> bool:
-        return self.protocol == "all" or (self.from_port, self.to_port) == ALL_PORTS
+        """Every protocol, or every TCP/UDP port (ICMP's -1 means all ICMP types, not ports)."""
+        if self.protocol == "all":
+            return True
+        return self.protocol in ("tcp", "udp") and (self.from_port, self.to_port) == ALL_PORTS
 
     def covers(self, port: int) -> bool:
         return self.protocol in ("all", "tcp", "udp") and self.from_port <= port <= self.to_port

@@ -250,3 +250,14 @@ def test_no_credentials_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
         distribute(
             artifacts(tmp_path), clean_scan(), dist_config(tmp_path), TRUSTED, image_name="g"
         )
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", ".hidden", ""])
+def test_image_name_cannot_leave_the_target_folder(tmp_path: Path, name: str) -> None:
+    from imagewright.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="cannot be a folder or key name"):
+        distribute(
+            artifacts(tmp_path), clean_scan(), dist_config(tmp_path), TRUSTED, image_name=name
+        )
+    assert not (tmp_path / "out").exists()

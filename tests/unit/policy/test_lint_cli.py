@@ -104,3 +104,18 @@ def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_no_files_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint"]) == 2
+
+
+def test_sarif_and_html_reports_name_file_line_and_resource(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = CORPUS / "imagewright" / "infrastructure-weak.yml"
+    assert main(["lint", str(path), "--format", "sarif"]) == 1
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    assert len(run["results"]) == 4
+    location = run["results"][0]["locations"][0]
+    assert location["logicalLocations"] == [{"name": "debug-build"}]
+    assert location["physicalLocation"]["region"]["startLine"] > 0
+    assert main(["lint", str(path), "--format", "html"]) == 1
+    html = capsys.readouterr().out
+    assert "imds-v2-not-required" in html and "debug-build" in html

@@ -98,10 +98,20 @@ def test_findings_in_a_named_configuration_point_at_its_file(tmp_path: Path) -> 
     weak = CORPUS / "imagewright" / "infrastructure-weak.yml"
     recipe = tmp_path / "recipe.yml"
     recipe.write_text(
-        "name: r1\nsemanticVersion: 1.0.0\nparentImage: debian:12\n"
+        "name: weak-recipe\nsemanticVersion: 1.0.0\nparentImage: debian:12\n"
         "components:\n"
         "  - componentArn: arn:aws:imagebuilder:eu-west-1:aws:component/update-linux/x.x.x\n"
         f"infrastructureConfiguration: {weak}\n"
     )
     findings = lint([recipe], Policy()).findings
     assert {f.path for f in findings} == {str(weak)}
+
+
+def test_icmp_from_anywhere_is_not_all_traffic(tmp_path: Path) -> None:
+    path = tmp_path / "sg.json"
+    path.write_text(
+        '{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "icmp",'
+        ' "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],'
+        ' "IpPermissionsEgress": []}]}'
+    )
+    assert lint([path], Policy()).findings == []

@@ -6,34 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from imagewright.config.distribution import DistributionConfiguration
 from imagewright.config.infrastructure import InfrastructureConfiguration
 from imagewright.config.pipeline import ImagePipeline
+from imagewright.config.recipe import Recipe
 from imagewright.config.yamlload import validate
 from imagewright.errors import ConfigError, Problem
 from imagewright.policy.graph import Graph, Kind, Resource, as_list
 from imagewright.policy.inputs.tree import node_line, walk
 
-
-class RecipeFields(BaseModel):
-    """The recipe fields the rules read; the rest of a recipe is the build's business."""
-
-    model_config = ConfigDict(extra="allow")
-
-    name: str
-    components: list[Any] = []
-    blockDeviceMappings: list[Any] = []  # Image Builder's field names
-    workingDirectory: str | None = None
-    additionalInstanceConfiguration: dict[str, Any] | None = None
-
-
 _MODELS: dict[Kind, type[BaseModel]] = {
     Kind.infrastructure: InfrastructureConfiguration,
     Kind.distribution: DistributionConfiguration,
     Kind.pipeline: ImagePipeline,
-    Kind.recipe: RecipeFields,
+    Kind.recipe: Recipe,
 }
 # A field only that kind of document has, in the order they are tried.
 _MARKERS: list[tuple[Kind, tuple[str, ...]]] = [
