@@ -74,11 +74,9 @@ def _open(entry: Entry) -> int:
     return os.open(entry.host_str, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
 
 
-def _findings(
-    matcher: SecretMatcher, data: bytes, path: str, lines_before: int = 0
-) -> list[Finding]:
+def _findings(matcher: SecretMatcher, data: bytes, path: str) -> list[Finding]:
     return [
-        secret_finding(m, path=path, line=lines_before + data.count(b"\n", 0, m.start) + 1)
+        secret_finding(m, path=path, line=data.count(b"\n", 0, m.start) + 1)
         for m in matcher.find(data, path)
     ]
 
@@ -89,15 +87,17 @@ def scan_file(entry: Entry, matcher: SecretMatcher) -> tuple[int, list[Finding]]
     fd = _open(entry)
     findings: list[Finding] = []
     total = 0
-    seen: set[tuple[str, int | None]] = set()
+    seen: set[tuple[str, int]] = set()
     try:
         lines_before = 0
         for offset, data in _read_chunks(fd, entry.stat.st_size):
             total = offset + len(data)
-            for finding in _findings(matcher, data, path, lines_before):
-                if (finding.rule_id, finding.line) not in seen:  # found again in the overlap
-                    seen.add((finding.rule_id, finding.line))
-                    findings.append(finding)
+            for match in matcher.find(data, path):
+                if (match.rule.name, offset + match.start) in seen:  # again, in the overlap
+                    continue
+                seen.add((match.rule.name, offset + match.start))
+                line = lines_before + data.count(b"\n", 0, match.start) + 1
+                findings.append(secret_finding(match, path=path, line=line))
             if len(data) > CHUNK:
                 lines_before += data.count(b"\n", 0, CHUNK)
     finally:
