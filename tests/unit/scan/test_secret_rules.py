@@ -22,7 +22,7 @@ PLANTED = Path(__file__).resolve().parents[2] / "data" / "scan" / "planted"
 @pytest.fixture(scope="module")
 def hyperscan_matcher() -> SecretMatcher:
     matcher = SecretMatcher()
-    assert matcher.engine == "hyperscan"
+    assert matcher.general.uses_hyperscan and matcher.bound.uses_hyperscan
     return matcher
 
 
