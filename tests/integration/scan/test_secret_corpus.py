@@ -112,3 +112,14 @@ def test_changed_package_file_is_scanned(clean_tree: Path, tmp_path: Path) -> No
     assert [(f.path, f.rule_id) for f in result.report.findings] == [
         ("/etc/ssh/sshd_config", "github-pat")
     ]
+
+
+def test_checks_on_the_debian_tree(clean_tree: Path) -> None:
+    """Debian as mmdebstrap makes it: only OpenSSH's default of accepting passwords is reported
+    (the host keys were removed); no world-writable, unowned or unpackaged set-ID files."""
+    result = scan_image(
+        ImageRoot(clean_tree), target="debian", skip=frozenset({"secrets", "patches"})
+    )
+    assert [(f.rule_id, f.path) for f in result.report.findings] == [
+        ("sshd-password-authentication", "/etc/ssh/sshd_config")
+    ]
