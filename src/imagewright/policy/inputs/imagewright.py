@@ -41,12 +41,15 @@ _MARKERS: list[tuple[Kind, tuple[str, ...]]] = [
         ),
     ),
 ]
-# Pipeline fields that name another document.
-REFERENCES = {
-    "imageRecipeArn": Kind.recipe,
-    "containerRecipeArn": Kind.recipe,
-    "infrastructureConfigurationArn": Kind.infrastructure,
-    "distributionConfigurationArn": Kind.distribution,
+# Fields that name another imagewright file (relative to the file that names it, or an ARN).
+REFERENCES: dict[Kind, tuple[str, ...]] = {
+    Kind.pipeline: (
+        "imageRecipeArn",
+        "containerRecipeArn",
+        "infrastructureConfigurationArn",
+        "distributionConfigurationArn",
+    ),
+    Kind.recipe: ("infrastructureConfiguration", "distributionConfiguration"),
 }
 
 
@@ -76,16 +79,10 @@ def read_document(tree: Any, source: Path) -> Graph:
     name = str(properties.get("name") or source.name)
     resource = Resource(kind, name, str(source), node_line(tree), properties, lines)
     resource.aliases.update({str(source), str(source.resolve())})
-    if kind is Kind.recipe:
-        for field in RECIPE_REFERENCES:
-            reference = properties.get(field)
-            if isinstance(reference, str):
-                properties[field] = str((source.parent / reference).resolve())
-    if kind is Kind.pipeline:
-        for field in REFERENCES:
-            reference = properties.get(field)
-            if isinstance(reference, str) and not reference.startswith("arn:"):
-                properties[field] = str((source.parent / reference).resolve())
+    for field in REFERENCES.get(kind, ()):
+        reference = properties.get(field)
+        if isinstance(reference, str) and not reference.startswith("arn:"):
+            properties[field] = str((source.parent / reference).resolve())
     if kind is Kind.recipe:
         resource.documents.extend(_component_documents(properties, source))
     graph = Graph()
@@ -93,26 +90,14 @@ def read_document(tree: Any, source: Path) -> Graph:
     return graph
 
 
-# Recipe fields (imagewright's own) that name the configurations built and distributed with it.
-RECIPE_REFERENCES = ("infrastructureConfiguration", "distributionConfiguration")
-
-
 def local_references(graph: Graph) -> list[Path]:
     """Files the imagewright documents of graph point at: they are linted along with them."""
     found: list[Path] = []
     for resource in graph.resources:
-        if resource.kind is Kind.pipeline:
-            values = [resource.get(field) for field in REFERENCES]
-        elif resource.kind is Kind.recipe:
-            values = [resource.get(field) for field in RECIPE_REFERENCES]
-        else:
-            continue
-        base = Path(resource.source).parent
-        for value in values:
-            if isinstance(value, str) and not value.startswith("arn:"):
-                path = (base / value).resolve()
-                if path.is_file():
-                    found.append(path)
+        for field in REFERENCES.get(resource.kind, ()):
+            value = resource.get(field)
+            if isinstance(value, str) and not value.startswith("arn:") and Path(value).is_file():
+                found.append(Path(value))
     return found
 
 
