@@ -12,9 +12,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.logging import RichHandler
-
 log = logging.getLogger("imagewright")
 
 _depth = 0
@@ -29,6 +26,10 @@ def setup_logging(verbosity: int = 0, *, quiet: bool = False) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbosity > 0 else logging.INFO
     handler: logging.Handler
     if stderr_is_terminal():
+        # rich is imported only here: `imagewright --help` must stay fast.
+        from rich.console import Console
+        from rich.logging import RichHandler
+
         handler = RichHandler(
             console=Console(stderr=True),
             show_time=False,

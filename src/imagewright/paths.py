@@ -163,7 +163,9 @@ class ImageRoot:
         host.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(host, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
         try:
-            os.write(fd, data)
+            view = memoryview(data)
+            while view:  # a short write (e.g. the disk filling up) is followed by ENOSPC
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
         return host

@@ -48,6 +48,12 @@ TOOL_PACKAGES: dict[str, str] = {
     "unshare": "util-linux",
     "grub-install": "grub-pc-bin",
     "zerofree": "zerofree",
+    "blkid": "util-linux",
+    "blkdiscard": "util-linux",
+    "blockdev": "util-linux",
+    "fallocate": "util-linux",
+    "fstrim": "util-linux",
+    "tar": "tar",
 }
 
 

@@ -50,9 +50,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"built {record.reference} ({record.status.value})", file=out)
         for artifact in record.artifacts:
             print(f"  {artifact.format:<6} {artifact.path}  sha256:{artifact.sha256}", file=out)
-        tests = result.output_dir / "tests.xml"
-        if tests.exists():
-            print(f"  tests  {tests}", file=out)
+        if result.junit is not None:
+            print(f"  tests  {result.junit}", file=out)
         print(f"  logs   {result.log_dir}", file=out)
     return 0
 

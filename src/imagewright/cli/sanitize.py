@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imagewright.cli import CliVerb
 from imagewright.errors import ConfigError
+
+if TYPE_CHECKING:
+    from imagewright.sanitize.engine import Progress
 
 PROFILES = ("ec2-image-builder", "extended")
 
@@ -112,6 +118,29 @@ def list_operations() -> None:
         )
 
 
+@contextmanager
+def _progress_bar() -> Iterator[Progress | None]:
+    """A progress bar over the operations on a terminal (stderr); nothing otherwise."""
+    from imagewright.log import stderr_is_terminal
+
+    if not stderr_is_terminal():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    # "Deleting X" lines stay on stdout; only when it is the terminal too do they go through
+    # the bar's console, so they are printed above the bar instead of through it.
+    console = Console(stderr=True)
+    with Bar(console=console, transient=True, redirect_stdout=sys.stdout.isatty()) as bar:
+        task = bar.add_task("sanitizing", total=None)
+
+        def advance(name: str, index: int, total: int) -> None:
+            bar.update(task, description=name, completed=index, total=total)
+
+        yield advance
+
+
 def handle(args: argparse.Namespace) -> int:
     if args.list_operations:
         list_operations()
@@ -129,19 +158,21 @@ def handle(args: argparse.Namespace) -> int:
 
     report: SanitizeReport | None = None
     try:
-        report = sanitize_image(
-            args.target,
-            profile=args.profile,
-            enable=_names(args.enable),
-            disable=_names(args.disable),
-            working_directory=args.working_directory,
-            wipe_free_space=args.wipe_free_space,
-            residue_check=args.residue_check,
-            dry_run=args.dry_run,
-            passes=args.passes,
-            user_data_override=args.user_data_override,
-            on_line=say,
-        )
+        with _progress_bar() as on_progress:
+            report = sanitize_image(
+                args.target,
+                profile=args.profile,
+                enable=_names(args.enable),
+                disable=_names(args.disable),
+                working_directory=args.working_directory,
+                wipe_free_space=args.wipe_free_space,
+                residue_check=args.residue_check,
+                dry_run=args.dry_run,
+                passes=args.passes,
+                user_data_override=args.user_data_override,
+                on_line=say,
+                on_progress=on_progress,
+            )
     except SanitizeFailed as failed:
         report = failed.report
         raise

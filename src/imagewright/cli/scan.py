@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from imagewright.cli import CliVerb
+from imagewright.cli._common import add_state_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PART",
         help=f"leave out a part of the scan: {', '.join(PARTS)} (repeat or comma-separate)",
     )
+    add_state_dir(parser)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -47,7 +49,7 @@ def handle(args: argparse.Namespace) -> int:
     from imagewright.scan.targets import open_scan_target
 
     skip = check_parts([p.strip() for value in args.skip for p in value.split(",") if p.strip()])
-    with open_scan_target(args.target) as target:
+    with open_scan_target(args.target, state_directory=args.state_dir) as target:
         result = scan_image(
             target.root,
             target=target.name,

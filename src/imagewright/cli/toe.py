@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -57,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--target",
         type=Path,
-        help="run inside this image root (chrooted, private mounts) instead of on this host",
+        help="run inside this image (a directory, raw or qcow2 disk image, or tar archive; "
+        "chrooted, private mounts) instead of on this host",
     )
     run.add_argument(
         "--reboot",
@@ -142,24 +144,27 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 def _run(args: argparse.Namespace) -> int:
     from imagewright.toe.runner import Execution, RebootPending, saved_run
 
-    options, documents = _options(args)
-    saved = saved_run(options.state_directory) if options.state_directory else None
-    if saved is not None:
-        execution = Execution.resume(saved, options)
-    else:
-        if not documents:
-            raise ConfigError("no documents to run", hint="pass --documents FILE or --config FILE")
-        execution = Execution.start(documents, options)
-    try:
-        summary = execution.run()
-    except RebootPending as pending:
-        print(json.dumps(pending.summary.as_json(), indent=2))
-        raise
+    with contextlib.ExitStack() as stack:
+        options, documents = _options(args, stack)
+        saved = saved_run(options.state_directory) if options.state_directory else None
+        if saved is not None:
+            execution = Execution.resume(saved, options)
+        else:
+            if not documents:
+                raise ConfigError(
+                    "no documents to run", hint="pass --documents FILE or --config FILE"
+                )
+            execution = Execution.start(documents, options)
+        try:
+            summary = execution.run()
+        except RebootPending as pending:
+            print(json.dumps(pending.summary.as_json(), indent=2))
+            raise
     print(json.dumps(summary.as_json(), indent=2))
     return 0 if summary.succeeded else 1
 
 
-def _options(args: argparse.Namespace) -> tuple[Any, list[Path]]:
+def _options(args: argparse.Namespace, stack: contextlib.ExitStack) -> tuple[Any, list[Path]]:
     from imagewright.executors.host import HostExecutor
     from imagewright.toe.runner import RebootMode, RunOptions
 
@@ -180,8 +185,11 @@ def _options(args: argparse.Namespace) -> tuple[Any, list[Path]]:
     executor: Any
     if args.target is not None:
         from imagewright.executors.chroot import ChrootExecutor
+        from imagewright.images.target import open_target
 
-        executor = ChrootExecutor(args.target)
+        # A directory is used in place; disk images and archives are opened (and written back).
+        opened = stack.enter_context(open_target(args.target, writable=True))
+        executor = ChrootExecutor(opened.root.root)
     else:
         executor = HostExecutor()
     options = RunOptions(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from imagewright.errors import CommandError, ConfigError, ImagewrightError
-from imagewright.images.fstab import parse_fstab
+from imagewright.images.fstab import FstabEntry, parse_fstab
 from imagewright.images.scratch import scratch_dir
 from imagewright.mounts import loop_attach, mount
 from imagewright.paths import ImageRoot
@@ -44,6 +44,7 @@ GPT_TYPES = {
     "root": "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709",  # Linux root (x86-64), discoverable
 }
 MBR_TYPES = {"esp": "ef", "root": "83"}
+DISK_FILESYSTEMS = {"ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "swap", "auto"}
 QEMU_FORMATS = {"qcow2": "qcow2", "vmdk": "vmdk", "vhd": "vpc"}
 
 
@@ -90,6 +91,7 @@ def make_disk(
     """Write a sparse raw disk image whose root file system is a faithful copy of tree."""
     if not tree.is_dir():
         raise ConfigError(f"{tree} is not a directory")
+    _refuse_virtual_mounts(tree)
     if boot != "none" and table == "none":
         raise ConfigError(f"boot={boot} needs a partition table (table=gpt or table=mbr)")
     root_uuid = uuid or str(uuidlib.uuid4())
@@ -121,8 +123,29 @@ def make_disk(
     return DiskLayout(output, layout.size, layout.table, layout.partitions)
 
 
+# Mounted below a tree while commands run in it; never content of the image.
+VIRTUAL_FILESYSTEMS = {
+    "proc", "sysfs", "devtmpfs", "devpts", "tmpfs", "cgroup", "cgroup2", "mqueue", "securityfs",
+    "debugfs", "tracefs", "binfmt_misc", "fusectl", "configfs", "pstore", "efivarfs", "bpf",
+    "hugetlbfs", "autofs",
+}  # fmt: skip
+
+
+def _refuse_virtual_mounts(tree: Path) -> None:
+    """File systems mounted below tree are copied with it; /proc, /dev and friends must not be."""
+    prefix = str(tree.resolve()).rstrip("/") + "/"
+    with Path("/proc/self/mounts").open() as mounts:
+        for line in mounts:
+            _, point, fstype, *_ = line.split()
+            if point.startswith(prefix) and fstype in VIRTUAL_FILESYSTEMS:
+                raise ImagewrightError(
+                    f"{point} ({fstype}) is mounted inside {tree}; it cannot be copied to a disk",
+                    hint="unmount it first (a command running in the tree may still hold it)",
+                )
+
+
 def _tree_bytes(tree: Path) -> int:
-    result = run(["du", "--summarize", "--one-file-system", "--block-size=1", tree])
+    result = run(["du", "--summarize", "--block-size=1", tree])
     return int(result.stdout.split()[0])
 
 
@@ -257,8 +280,9 @@ def fill_filesystem(
 
 
 def copy_tree(source: Path, destination: Path) -> None:
-    """Copy source's contents into destination keeping owners, modes, xattrs, links and holes."""
-    run(["cp", "--archive", "--sparse=always", "--one-file-system", f"{source}/.", destination])
+    """Copy source's contents into destination keeping owners, modes, xattrs, links and holes
+    (file systems mounted below source included, as `mkfs.ext4 -d` does)."""
+    run(["cp", "--archive", "--sparse=always", f"{source}/.", destination])
 
 
 def _make_root(tree: Path, device: Path, root: PartitionLayout, scratch: Path) -> None:
@@ -288,13 +312,23 @@ def _write_fstab(device: Path, layout: DiskLayout, scratch: Path) -> None:
             )
             image.resolve("/boot/efi").mkdir(parents=True, exist_ok=True)
         existing = image.read_text("/etc/fstab") if image.is_file("/etc/fstab") else ""
-        replaced = {str(e.line) for e in parse_fstab(existing) if str(e.mountpoint) in ours}
+        dropped = {e.line for e in parse_fstab(existing) if _replaced_by_disk(e, ours)}
         kept = [
             line
             for number, line in enumerate(existing.splitlines(), start=1)
-            if str(number) not in replaced and not line.startswith("# UNCONFIGURED")
+            if number not in dropped and not line.startswith("# UNCONFIGURED")
         ]
         image.write_text("/etc/fstab", "\n".join([*kept, *ours.values()]) + "\n")
+
+
+def _replaced_by_disk(entry: FstabEntry, ours: dict[str, str]) -> bool:
+    """An old line for a mount point the new disk provides, or for a disk file system whose
+    content is now in the root: mounting it would fail the boot. Lines marked nofail or
+    noauto (volumes attached later) stay."""
+    if str(entry.mountpoint) in ours:
+        return True
+    optional = {"nofail", "noauto"} & set(entry.options)
+    return entry.fstype in DISK_FILESYSTEMS and not optional
 
 
 def export(raw: Path, output: Path, *, format: ExportFormat = "qcow2") -> Path:

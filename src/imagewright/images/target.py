@@ -13,7 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from imagewright.errors import BadTargetError, MountError
@@ -28,14 +28,14 @@ from imagewright.images.probe import (
     regions,
 )
 from imagewright.images.scratch import scratch_dir
-from imagewright.mounts import MountStack, loop_attach, mount
+from imagewright.mounts import MountStack, bind, loop_attach, mount
 from imagewright.paths import ImageRoot
 from imagewright.run import require_tool, run
 
 log = logging.getLogger(__name__)
 
 # Options that keep a read-only mount from writing anything, journal replay included.
-READ_ONLY_OPTIONS = {
+READ_ONLY_OPTIONS: dict[str, tuple[str, ...]] = {
     "ext2": ("ro",),
     "ext3": ("ro", "noload"),
     "ext4": ("ro", "noload"),
@@ -43,8 +43,9 @@ READ_ONLY_OPTIONS = {
     "btrfs": ("ro", "rescue=nologreplay"),
     "vfat": ("ro",),
 }
-# xfs refuses a second file system with a UUID already mounted (an image and its copy).
-WRITABLE_OPTIONS = {"xfs": ("nouuid",)}
+# "rw" stops mount(8) from falling back to read-only on a write-protected file system; xfs
+# refuses a second file system with a UUID already mounted (an image and its copy).
+WRITABLE_OPTIONS: dict[str, tuple[str, ...]] = {"xfs": ("rw", "nouuid")}
 # fstab options passed through: they select what is mounted, not how the host treats it.
 PASSED_OPTIONS = ("subvol=", "subvolid=")
 
@@ -96,7 +97,9 @@ class OpenedImage:
         try:
             yield
         finally:
-            self._mounts = _mount_all(self.root.root, self.filesystems, writable=self.writable)
+            self._mounts, self.filesystems = _mount_all(
+                self.root.root, self.filesystems, writable=self.writable
+            )
 
     def commit(self) -> None:
         """Write the changes back to the source (qcow2 and tar; raw and directories: flush)."""
@@ -198,8 +201,9 @@ def _open_raw(disk: Path, root: Path, *, writable: bool) -> Iterator[OpenedImage
             for r in usable
         }
         root_region, fstab_text = _find_root(disk, root, usable, devices)
-        filesystems = [_mounted(root_region, devices, PurePosixPath("/"), ())]
-        filesystems += _fstab_filesystems(fstab_text, usable, devices, root_region)
+        planned = [_mounted(root_region, devices, PurePosixPath("/"), ())]
+        planned += _fstab_filesystems(fstab_text, usable, devices, root_region)
+        mounts, filesystems = _mount_all(root, planned, writable=writable)
         opened = OpenedImage(
             "raw",
             ImageRoot(root),
@@ -207,7 +211,7 @@ def _open_raw(disk: Path, root: Path, *, writable: bool) -> Iterator[OpenedImage
             writable,
             filesystems=filesystems,
             raw_disk=disk,
-            _mounts=_mount_all(root, filesystems, writable=writable),
+            _mounts=mounts,
         )
         try:
             yield opened
@@ -299,15 +303,29 @@ def kernel_supports(fstype: str) -> bool:
         return any(line.split()[-1] == fstype for line in known if line.strip())
 
 
-def _mount_all(root: Path, filesystems: list[MountedFilesystem], *, writable: bool) -> MountStack:
+def _mount_all(
+    root: Path, filesystems: list[MountedFilesystem], *, writable: bool
+) -> tuple[MountStack, list[MountedFilesystem]]:
+    """Mount the file systems in order; returns the mounts and the file systems mounted, each
+    with its mount point as the canonical path inside the image."""
     stack = MountStack()
+    mounted: list[MountedFilesystem] = []
+    first_mounts: dict[tuple[Path, tuple[str, ...]], Path] = {}
+    image = ImageRoot(root)
     try:
         for filesystem in filesystems:
             target: Path | None = root
             if filesystem.mountpoint != PurePosixPath("/"):
-                target = _confined_mountpoint(ImageRoot(root), filesystem.mountpoint)
+                target = _confined_mountpoint(image, filesystem.mountpoint)
             if target is None:
                 continue
+            mounted.append(replace(filesystem, mountpoint=image.image_path(target)))
+            first = first_mounts.get((filesystem.device, filesystem.options))
+            if first is not None:
+                # The same file system listed twice: show it again rather than mount it again.
+                stack.enter_context(bind(first, target, readonly=not writable))
+                continue
+            first_mounts[(filesystem.device, filesystem.options)] = target
             stack.enter_context(
                 _mount_one(
                     filesystem.device,
@@ -320,7 +338,7 @@ def _mount_all(root: Path, filesystems: list[MountedFilesystem], *, writable: bo
     except BaseException:
         stack.close()
         raise
-    return stack
+    return stack, mounted
 
 
 def _confined_mountpoint(image: ImageRoot, mountpoint: PurePosixPath) -> Path | None:
@@ -344,16 +362,38 @@ def _mount_one(
     writable: bool,
     extra: tuple[str, ...] = (),
 ) -> Iterator[Path]:
-    options = WRITABLE_OPTIONS.get(fstype, ()) if writable else READ_ONLY_OPTIONS.get(fstype, ())
+    options: tuple[str, ...]
+    if writable:
+        options = WRITABLE_OPTIONS.get(fstype, ("rw",))
+    else:
+        options = READ_ONLY_OPTIONS.get(fstype, ("ro",))
     with ExitStack() as stack:
         try:
             stack.enter_context(mount(device, target, fstype=fstype, options=(*options, *extra)))
         except MountError as error:
             message = error.message
             if writable and ("read-only" in message or "write-protected" in message):
-                raise BadTargetError(
-                    f"the {fstype} file system on {device} is read-only and cannot be changed",
-                    hint="open the image read-only, or clear the file system's read-only flag",
-                ) from error
+                raise _read_only(fstype, device) from error
             raise BadTargetError(f"cannot mount the {fstype} file system: {message}") from error
+        if writable and "ro" in _mount_options(target):
+            # e.g. ext4's read-only feature: the kernel mounts it read-only without failing.
+            raise _read_only(fstype, device)
         yield target
+
+
+def _read_only(fstype: str, device: Path) -> BadTargetError:
+    return BadTargetError(
+        f"the {fstype} file system on {device} is read-only and cannot be changed",
+        hint="open the image read-only, or clear the file system's read-only flag",
+    )
+
+
+def _mount_options(target: Path) -> list[str]:
+    """Options of the topmost mount on target, from /proc/self/mounts."""
+    options: list[str] = []
+    with Path("/proc/self/mounts").open() as mounts:
+        for line in mounts:
+            fields = line.split()
+            if fields[1] == str(target):
+                options = fields[3].split(",")
+    return options

@@ -102,8 +102,15 @@ class BuildContext:
 
     @property
     def stem(self) -> str:
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", self.recipe.name)
-        return f"{name}-{self.record.version.semantic}-{self.record.version.build}"
+        return file_stem(self.recipe.name, self.record)
+
+    @property
+    def junit_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.tests.xml"
+
+    @property
+    def checksums_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.SHA256SUMS"
 
     def stage(self, title: str) -> Any:
         return self.events.stage(title)
@@ -117,7 +124,14 @@ class BuildResult:
     record: ImageRecord
     output_dir: Path
     log_dir: Path
+    junit: Path | None
     timings: list[tuple[str, float, str]]
+
+
+def file_stem(name: str, record: ImageRecord) -> str:
+    """NAME-x.y.z-n: every file of one build in the output folder starts with it."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    return f"{safe}-{record.version.semantic}-{record.version.build}"
 
 
 # -- preflight: everything that can be checked before anything is made ---------------------
@@ -425,7 +439,7 @@ def _export(ctx: BuildContext, image: Path) -> None:
                 Artifact(output_format.value, target, sha256_of(target), target.stat().st_size)
             )
     sums = "".join(f"{a.sha256}  {a.path.name}\n" for a in ctx.artifacts)
-    (ctx.output_dir / "SHA256SUMS").write_text(sums)
+    ctx.checksums_path.write_text(sums)
 
 
 # -- orchestration -------------------------------------------------------------------------
@@ -491,7 +505,7 @@ def build(
             record.version.build
         )
         out = out.resolve()
-        log_dir = out / "logs"
+        log_dir = out / f"{file_stem(recipe.name, record)}.logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         catalog.set_locations(record.id, output_dir=out, log_dir=log_dir)
         ctx = BuildContext(
@@ -509,6 +523,9 @@ def build(
             events.emit("build-finished", status="failed", error=_failure_message(error))
             if isinstance(error, OSError):
                 raise _translated(error) from error
+            if isinstance(error, ImagewrightError) and error.exit_code == 2:
+                # After the preflight every problem is a failed build (exit 1), not bad input.
+                raise BuildFailed(error.message, hint=error.hint) from error
             raise
         finally:
             _write_timings(ctx)
@@ -517,7 +534,8 @@ def build(
         record = catalog.get(record.id)
         events.emit("build-finished", status="available", image=record.reference,
                     artifacts=[a.as_dict() for a in record.artifacts])  # fmt: skip
-        return BuildResult(record, out, log_dir, events.timings)
+        junit = ctx.junit_path if ctx.junit_path.exists() else None
+        return BuildResult(record, out, log_dir, junit, events.timings)
 
 
 def _pipeline(ctx: BuildContext) -> None:
@@ -545,7 +563,7 @@ def _pipeline(ctx: BuildContext) -> None:
     finally:
         if ctx.test_suites:
             ctx.output_dir.mkdir(parents=True, exist_ok=True)
-            write_junit(ctx.test_suites, ctx.output_dir / "tests.xml")
+            write_junit(ctx.test_suites, ctx.junit_path)
     _export(ctx, image)
     with ctx.stage("Recording the image as available"):
         ctx.catalog.mark_available(ctx.record.id, ctx.artifacts)

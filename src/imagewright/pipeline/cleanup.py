@@ -63,9 +63,18 @@ def loop_devices_below(folder: Path) -> list[Path]:
     return devices
 
 
-def kill_recorded_processes(folder: Path) -> list[int]:
-    """Kill processes a build recorded in *.pid files (qemu) if they still run that program."""
+def kill_processes_inside(folder: Path) -> list[int]:
+    """Kill processes a dead build left running: qemu (recorded in *.pid files) and commands
+    chrooted into one of its images (their root lies inside folder)."""
     killed = []
+    prefix = os.path.realpath(folder).rstrip("/") + "/"
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (str((entry / "root").readlink()).rstrip("/") + "/").startswith(prefix):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
     for pidfile in folder.rglob(f"*{PIDFILE_SUFFIX}"):
         try:
             pid = int(pidfile.read_text().split()[0])
@@ -84,7 +93,7 @@ def kill_recorded_processes(folder: Path) -> list[int]:
 
 def release_folder(folder: Path, report: CleanupReport) -> None:
     """Stop, unmount, detach and delete everything of one work folder."""
-    report.processes += kill_recorded_processes(folder)
+    report.processes += kill_processes_inside(folder)
     points = mounts_below(folder)
     unmount_tree(folder)
     report.unmounted += [str(p) for p in points]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class TestCase:
+    __test__ = False  # a JUnit record, not a pytest class
+
     name: str
     seconds: float
     failure: str | None = None
@@ -17,6 +19,8 @@ class TestCase:
 
 @dataclass
 class TestSuite:
+    __test__ = False
+
     name: str
     cases: list[TestCase] = field(default_factory=list)
 

@@ -14,9 +14,19 @@ from pathlib import PurePosixPath
 
 from imagewright.errors import ConfigError, Problem
 from imagewright.registry import Registry, load_all, suggest
-from imagewright.sanitize.context import Profile, SanitizeContext
+from imagewright.sanitize.context import SKIP_MARKERS, Profile, SanitizeContext
 
-__all__ = ["OPERATIONS", "Operation", "Profile", "SanitizeContext", "operation", "select"]
+__all__ = [
+    "OPERATIONS",
+    "Operation",
+    "Profile",
+    "SanitizeContext",
+    "SanitizeFailed",
+    "SanitizeReport",
+    "operation",
+    "sanitize_image",
+    "select",
+]
 
 SEED = frozenset({Profile.ec2_image_builder, Profile.extended})
 EXTENDED = frozenset({Profile.extended})
@@ -57,6 +67,8 @@ def operation(
             raise ValueError(f"sanitize operation {name} needs a docstring")
         if not profiles:
             raise ValueError(f"sanitize operation {name} belongs to no profile")
+        if skip_marker is not None and skip_marker not in SKIP_MARKERS:
+            raise ValueError(f"sanitize operation {name}: unknown skip marker {skip_marker}")
         OPERATIONS.add(
             Operation(
                 name=name,
@@ -87,12 +99,13 @@ def nothing_inside(*folders: str) -> Check:
     """A check: anything left inside the folders (the folders themselves may stay)."""
 
     def still_present(ctx: SanitizeContext) -> list[PurePosixPath]:
-        return sorted(
+        inside = (
             PurePosixPath(folder) / name
             for folder in folders
             if ctx.image.is_dir(folder)
             for name in ctx.image.listdir(folder)
         )
+        return sorted(path for path in inside if not ctx.is_marker(path))
 
     return still_present
 
@@ -132,3 +145,7 @@ def select(
 
 
 load_all(__name__)
+
+# The entry point the build pipeline calls (its module was just imported by load_all).
+from imagewright.sanitize.engine import SanitizeFailed, SanitizeReport  # noqa: E402
+from imagewright.sanitize.image import sanitize_image  # noqa: E402

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -113,14 +113,15 @@ class Changes:
         else:
             self._shred([Target(host.parent, host.name, str(image_path))], Action.remove)
 
-    def remove_contents(self, folder: PurePosixPath | str) -> None:
-        """Shred everything inside folder (dotfiles included); the folder itself stays."""
+    def remove_contents(self, folder: PurePosixPath | str, *, keep: Collection[str] = ()) -> None:
+        """Shred everything inside folder (dotfiles included) but the names in keep; the folder
+        itself stays."""
         located = self._locate(folder)
         if located is None:
             return
         image_path, host = located
         if _kind(host) == "directory":
-            self._remove_tree(host, image_path, keep_top=True)
+            self._remove_tree(host, image_path, keep_top=True, keep_names=frozenset(keep))
         elif _kind(host) is not None:
             self.remove(image_path)
 
@@ -204,7 +205,14 @@ class Changes:
             reason=reason,
         )
 
-    def _remove_tree(self, host: Path, image_path: PurePosixPath, *, keep_top: bool) -> None:
+    def _remove_tree(
+        self,
+        host: Path,
+        image_path: PurePosixPath,
+        *,
+        keep_top: bool,
+        keep_names: frozenset[str] = frozenset(),
+    ) -> None:
         device = host.lstat().st_dev
         files: list[Target] = []
         folders: list[tuple[Path, PurePosixPath]] = []  # deepest last
@@ -221,6 +229,8 @@ class Changes:
                 blocked.add(folder)
                 continue
             for child in children:
+                if folder == host and child.name in keep_names:
+                    continue
                 child_path = folder_path / child.name
                 info = child.stat(follow_symlinks=False)
                 if stat.S_ISDIR(info.st_mode):

@@ -13,6 +13,20 @@ if TYPE_CHECKING:
     from imagewright.sanitize.changes import Changes
 
 
+# Image Builder's marker files in the working directory: one skips a section of the clean-up,
+# perform_cleanup lets it run although the recipe overrides user data.
+SKIP_MARKERS = (
+    "skip_cleanup_cloudinit_files",
+    "skip_cleanup_instance_files",
+    "skip_cleanup_ssh_files",
+    "skip_cleanup_instance_log_files",
+    "skip_cleanup_toe_files",
+    "skip_cleanup_ssm_log_files",
+)
+PERFORM_CLEANUP = "perform_cleanup"
+MARKERS = (*SKIP_MARKERS, PERFORM_CLEANUP)
+
+
 class Profile(enum.StrEnum):
     ec2_image_builder = "ec2-image-builder"
     extended = "extended"
@@ -61,11 +75,18 @@ class SanitizeContext:
                 self.ops.remove(path)
 
     def empty(self, *folders: str) -> None:
-        """For each folder: print "Deleting folder/*", then remove everything inside it."""
+        """For each folder: print "Deleting folder/*", then remove everything inside it (but
+        Image Builder's marker files when it is the working directory: a second run must read
+        the same markers as the first)."""
         for folder in folders:
-            self.ops.announce(f"{self.expand(folder)}/*")
-            self.ops.remove_contents(self.expand(folder))
+            path = PurePosixPath(self.expand(folder))
+            self.ops.announce(f"{path}/*")
+            keep = MARKERS if path == self.working_directory else ()
+            self.ops.remove_contents(path, keep=keep)
 
     def marker(self, name: str) -> bool:
         """Whether the working directory holds this Image Builder marker file (exact name)."""
         return self.image.is_file(self.working_directory / name)
+
+    def is_marker(self, path: PurePosixPath) -> bool:
+        return path.parent == self.working_directory and path.name in MARKERS

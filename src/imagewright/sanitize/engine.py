@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -15,11 +16,12 @@ from imagewright.errors import BadTargetError, ImagewrightError, Interrupted, Op
 from imagewright.paths import ImageRoot
 from imagewright.sanitize import SEED, Operation, Profile, SanitizeContext, select
 from imagewright.sanitize.changes import Changes, LineSink, PathChange, Status
+from imagewright.sanitize.context import PERFORM_CLEANUP
 from imagewright.sanitize.shred import ContentHook, Shredder
 
 log = logging.getLogger(__name__)
 
-PERFORM_CLEANUP = "perform_cleanup"
+Progress = Callable[[str, int, int], None]  # (operation about to run, its index, how many)
 
 
 @dataclass(slots=True)
@@ -122,6 +124,7 @@ def sanitize_root(
     user_data_override: bool = False,
     on_line: LineSink | None = None,
     on_content: ContentHook | None = None,
+    on_progress: Progress | None = None,
     report: SanitizeReport | None = None,
     operations: list[Operation] | None = None,
 ) -> SanitizeReport:
@@ -148,7 +151,9 @@ def sanitize_root(
     )
     ctx = SanitizeContext(root, changes, profile, PurePosixPath(working_directory))
     started = time.monotonic()
-    for op in operations:
+    for index, op in enumerate(operations):
+        if on_progress is not None:
+            on_progress(op.name, index, len(operations))
         report.operations.append(_run_one(op, ctx, user_data_override, on_line))
     report.seconds += time.monotonic() - started
     return report

@@ -17,11 +17,13 @@ from imagewright.errors import BadTargetError
 from imagewright.images.freespace import wipe_free_space as wipe
 from imagewright.images.residue import Fingerprints, ResidueHit, find_residue
 from imagewright.images.target import OpenedImage, open_target
+from imagewright.log import step
 from imagewright.paths import ImageRoot
 from imagewright.sanitize import Profile
 from imagewright.sanitize.changes import LineSink
 from imagewright.sanitize.engine import (
     FreeSpaceResult,
+    Progress,
     ResidueResult,
     SanitizeFailed,
     SanitizeReport,
@@ -48,6 +50,7 @@ def sanitize_image(
     passes: int = 3,
     user_data_override: bool = False,
     on_line: LineSink | None = None,
+    on_progress: Progress | None = None,
 ) -> SanitizeReport:
     """Sanitize a directory, raw disk image, qcow2 image or tar archive (or an image the caller
     has already opened writable; the caller then commits it).
@@ -66,7 +69,9 @@ def sanitize_image(
         "passes": passes,
         "user_data_override": user_data_override,
         "on_line": on_line,
+        "on_progress": on_progress,
     }
+    started = time.monotonic()
     if isinstance(target, OpenedImage):
         report = _sanitize_opened(target, **options)  # type: ignore[arg-type]
     else:
@@ -75,6 +80,7 @@ def sanitize_image(
             raise BadTargetError(f"{path} does not exist")
         with open_target(path, writable=not dry_run) as opened:
             report = _sanitize_opened(opened, **options)  # type: ignore[arg-type]
+    report.seconds = time.monotonic() - started  # opening, wiping, checking and writing back
     if report.failures():
         raise SanitizeFailed(report)
     return report
@@ -93,6 +99,7 @@ def _sanitize_opened(
     passes: int,
     user_data_override: bool,
     on_line: LineSink | None,
+    on_progress: Progress | None,
 ) -> SanitizeReport:
     report = SanitizeReport(str(opened.source), opened.kind, Profile(profile).value, dry_run)
     on_disk = opened.raw_disk is not None and bool(opened.filesystems)
@@ -107,6 +114,7 @@ def _sanitize_opened(
         passes=passes,
         user_data_override=user_data_override,
         on_line=on_line,
+        on_progress=on_progress,
         on_content=_fingerprint_into(fingerprints) if fingerprints is not None else None,
         report=report,
     )
@@ -119,11 +127,13 @@ def _sanitize_opened(
         report.residue.note = "dry run: nothing removed, nothing to look for"
         return report
     if wipe_free_space:
-        report.free_space = _wipe(opened)
+        with step("Wiping free space"):
+            report.free_space = _wipe(opened)
     else:
         report.free_space.note = "not wiped (--no-wipe-free-space)"
     if fingerprints is not None:
-        report.residue = _residue(opened, fingerprints)
+        with step(f"Looking for {len(fingerprints)} removed blocks on the raw disk"):
+            report.residue = _residue(opened, fingerprints)
     else:
         report.residue.note = "not checked (--no-residue-check)"
     return report

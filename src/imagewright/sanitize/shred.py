@@ -33,6 +33,7 @@ FS_IMMUTABLE_FL = 0x10
 FS_APPEND_FL = 0x20
 RENAME_NOREPLACE = 1
 FLUSH_ONE_BY_ONE = 16
+MAX_NAME_TRIES = 256  # names already taken by other files before giving up on a length
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
@@ -76,6 +77,15 @@ def syncfs(fd: int) -> None:
     if _libc.syncfs(fd) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
+
+
+def zero_name(index: int, length: int) -> str:
+    """The index-th name of this length: zeros, then counting up in NAME_ALPHABET's digits."""
+    digits = []
+    for _ in range(length):
+        index, digit = divmod(index, len(NAME_ALPHABET))
+        digits.append(NAME_ALPHABET[digit])
+    return "".join(reversed(digits))
 
 
 def flush(fds: list[int], one: Callable[[int], None]) -> None:
@@ -314,17 +324,22 @@ class Shredder:
 
     def _remove_names(self, opened: list[_Open]) -> None:
         # As shred's default "wipesync": rename to names of zeros of every length from the
-        # original one down to 1, flushing the folders after every round.
+        # original one down to 1, flushing the folders after every round. Files of one folder
+        # share a round, so each takes the next free name of that length ("000", "001", ...).
         names = {id(h): h.target.name for h in opened}
         longest = max((len(n) for n in names.values()), default=0)
         for length in range(longest, 0, -1):
             renamed = False
+            next_index: dict[int, int] = {}
             for handle in opened:
                 current = names[id(handle)]
                 if len(handle.target.name) < length or handle.outcome.error:
                     continue
+                start = next_index.get(handle.dir_fd, 0)
                 try:
-                    new = self._free_name(handle.dir_fd, current, length)
+                    new, next_index[handle.dir_fd] = self._free_name(
+                        handle.dir_fd, current, length, start
+                    )
                 except OSError as e:
                     handle.outcome.error = f"cannot rename {handle.target.label}: {e.strerror}"
                     continue
@@ -343,21 +358,23 @@ class Shredder:
         self._flush_folders(opened)
 
     @staticmethod
-    def _free_name(dir_fd: int, current: str, length: int) -> str | None:
-        for char in NAME_ALPHABET:
-            candidate = "0" * (length - 1) + char
+    def _free_name(dir_fd: int, current: str, length: int, start: int) -> tuple[str | None, int]:
+        """Rename current to the first free name of this length from the start-th on; returns
+        the new name (None: none free) and where the next file of the folder should start."""
+        for index in range(start, min(start + MAX_NAME_TRIES, len(NAME_ALPHABET) ** length)):
+            candidate = zero_name(index, length)
             if candidate == current:
-                return current
+                return current, index + 1
             try:
                 rename_noreplace(dir_fd, current, candidate)
             except OSError as e:
                 if e.errno == errno.EEXIST:
                     continue
                 if e.errno == errno.EINVAL:
-                    return None  # the file system cannot rename without replacing
+                    return None, index  # the file system cannot rename without replacing
                 raise
-            return candidate
-        return None
+            return candidate, index + 1
+        return None, start
 
     @staticmethod
     def _flush_folders(opened: list[_Open]) -> None:

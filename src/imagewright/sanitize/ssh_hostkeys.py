@@ -10,6 +10,7 @@ PATTERNS = ("/etc/ssh/*_host_*",)
     profiles=EXTENDED,
     removes="/etc/ssh/*_host_*",
     verified_by=none_left(*PATTERNS),
+    skip_marker="skip_cleanup_ssh_files",
 )
 def ssh_hostkeys(ctx: SanitizeContext) -> None:
     """Remove every SSH host key, whatever its type."""

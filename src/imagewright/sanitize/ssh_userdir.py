@@ -11,6 +11,7 @@ NAMES = (".ssh",)
     removes="every user's SSH folder: authorized_keys, known_hosts, private keys, config "
     "(homes from /etc/passwd, /root and /home/*)",
     verified_by=home_files.none_in_homes(*NAMES),
+    skip_marker="skip_cleanup_ssh_files",
 )
 def ssh_userdir(ctx: SanitizeContext) -> None:
     """Remove every user's SSH folder: keys, known hosts and client settings."""

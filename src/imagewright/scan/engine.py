@@ -12,6 +12,7 @@ from pathlib import Path
 
 from imagewright.errors import ConfigError, Problem
 from imagewright.findings import Finding, Report, Severity
+from imagewright.images.probe import Region
 from imagewright.log import step
 from imagewright.paths import ImageRoot
 from imagewright.registry import suggest
@@ -20,7 +21,7 @@ from imagewright.scan.files import ScanStats, scan_files
 from imagewright.scan.matcher import SecretMatcher
 from imagewright.scan.packages import PackageFiles
 from imagewright.scan.patches import image_suite, patch_findings, pending_updates
-from imagewright.scan.raw import RawStats, Region, scan_free_space
+from imagewright.scan.raw import RawStats, scan_free_space
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,9 @@ class SecretMatch:
     end: int
     value: bytes
 
-    def specificity(self) -> tuple[int, int]:
-        return (0 if self.rule.paths else 1, -self.rule.severity.rank)
+    def specificity(self) -> tuple[bool, bool, int]:
+        rule = self.rule
+        return (rule.generic, not rule.paths, -rule.severity.rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,8 @@ def _path_matches(path: str, patterns: tuple[str, ...]) -> bool:
 
 
 def _without_overlaps(matches: list[SecretMatch]) -> list[SecretMatch]:
-    """One finding per secret: where rules overlap, the path-bound then most severe one wins."""
+    """One finding per secret: where rules overlap, the specific, then path-bound, then most
+    severe rule wins."""
     if len(matches) < 2:
         return matches
     kept: list[SecretMatch] = []

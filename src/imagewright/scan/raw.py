@@ -1,7 +1,8 @@
 """Deleted data: the secret rules over the blocks of a raw disk that no file owns.
 
 For ext2/3/4 the free blocks come from the block bitmaps (`dumpe2fs`); the disk's bytes outside
-every file system (gaps between partitions, the tail) are scanned too. Holes of a sparse disk
+every file system (gaps between partitions, the tail), swap and partitions without a file system
+are scanned whole. Holes of a sparse disk
 file are skipped with SEEK_DATA, since they read as zeros. Other file systems' free space cannot
 be told apart from files' blocks here, so it is reported as not scanned instead of guessed at.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imagewright.findings import Finding, redact
+from imagewright.images.probe import Region
 from imagewright.run import require_tool, run
 from imagewright.scan.matcher import SecretMatch, SecretMatcher
 
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 CHUNK = 16 << 20
 OVERLAP = 64 << 10
 EXT_FAMILY = ("ext2", "ext3", "ext4")
+# No file lives in these: all of their bytes are scanned (swap can hold any process memory).
+WHOLLY_SCANNED = (None, "swap")
 _FREE_BLOCKS = re.compile(r"^\s+Free blocks: (.*)$", re.M)
 _BLOCK_SIZE = re.compile(r"^Block size:\s+(\d+)$", re.M)
 
@@ -31,15 +35,6 @@ REMEDIATION = (
     "The file was deleted but its bytes are still in the image's free space: rotate the secret, "
     "and make the image from a fresh file system (or wipe the free space) so nothing of it ships"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Region:
-    """A file system inside the raw disk: where it starts and how long it is, in bytes."""
-
-    offset: int
-    size: int
-    fstype: str | None
 
 
 @dataclass(slots=True)
@@ -93,6 +88,8 @@ def unallocated_ranges(
     for region in regions:
         if region.fstype in EXT_FAMILY:
             ranges.extend(ext_free_ranges(disk, region))
+        elif region.fstype in WHOLLY_SCANNED:
+            ranges.append((region.offset, region.offset + region.size))
         else:
             stats.not_scanned.append(
                 f"free space of the {region.fstype or 'unknown'} file system at offset "

@@ -36,6 +36,9 @@ class SecretRule:
     caseless: bool = False
     validate: Validator | None = None
     detect: bytes | None = None
+    # A generic rule (keyword = value, URL passwords) gives way to a specific one where both
+    # match the same bytes, so an API key in a config file is reported as that API key.
+    generic: bool = False
 
 
 SECRET_RULES: Registry[SecretRule] = Registry("secret rule")
@@ -52,6 +55,7 @@ def secret_rule(
     caseless: bool = False,
     validate: Validator | None = None,
     detect: str | None = None,
+    generic: bool = False,
 ) -> SecretRule:
     compiled = (patterns,) if isinstance(patterns, str) else patterns
     return SECRET_RULES.add(
@@ -65,6 +69,7 @@ def secret_rule(
             caseless,
             validate,
             detect.encode() if detect else None,
+            generic,
         )
     )
 
@@ -329,6 +334,7 @@ secret_rule(
     r"[A-Za-z0-9][A-Za-z0-9.\-]*",
     f"Change the password of that account. {ROTATE}{SECRET_STORE}",
     validate=not_placeholder,
+    generic=True,
 )
 secret_rule(
     "netrc-password",
@@ -338,6 +344,7 @@ secret_rule(
     f"Change the password and delete the .netrc file. {ROTATE}",
     paths=("*/.netrc", "*/_netrc"),
     validate=not_placeholder,
+    generic=True,
 )
 secret_rule(
     "git-credentials",
@@ -346,6 +353,7 @@ secret_rule(
     r"^[a-z]+://[^:\s/@]+:(?P<secret>[^@\s]+)@",
     f"Revoke the token or password and delete .git-credentials. {ROTATE}",
     paths=("*/.git-credentials", "*/git/credentials"),
+    generic=True,
 )
 secret_rule(
     "docker-config-auth",
@@ -363,17 +371,19 @@ secret_rule(
     f"Revoke the service account token or client certificate. {ROTATE}",
     paths=("*/.kube/config", "*/.kube/*.yaml", "*kubeconfig*", "/etc/kubernetes/*.conf"),
     validate=not_placeholder,
+    generic=True,
 )
 secret_rule(
     "password-in-config",
     "Password or key in a configuration file",
     Severity.high,
-    r"^[ \t]*[\"']?[\w.\-]*(?:password|passwd|pwd|secret|api_?key|access_?key|auth_?token)[\"']?"
+    r"(?:^|[\s{,;])[\"']?[\w.\-]*(?:password|passwd|pwd|secret|api_?key|access_?key|auth_?token)[\"']?"
     r"[ \t]*[=:][ \t]*[\"']?(?P<secret>[^\s\"'#;,]{6,128})",
     f"Remove the value from the file and change it. {ROTATE}{SECRET_STORE}",
     paths=CONFIG_FILES,
     caseless=True,
     validate=not_placeholder,
+    generic=True,
 )
 secret_rule(
     "password-in-shell-history",
@@ -392,4 +402,5 @@ secret_rule(
     "Change the password; clear the history files before the image is taken",
     paths=HISTORY_FILES,
     validate=not_placeholder,
+    generic=True,
 )

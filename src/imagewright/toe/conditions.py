@@ -19,8 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from imagewright.executors.base import Executor
 from imagewright.registry import suggest
 
 SINGLE = frozenset(
@@ -62,19 +63,28 @@ class ConditionProblem:
     suggestion: str | None = None
 
 
-class Probe:
-    """How operators look at the target: the runner gives one that uses the step's executor."""
+class Probe(Protocol):
+    """How operators look at the target."""
+
+    def binary_exists(self, name: str) -> bool: ...
+
+    def host_path(self, path: str) -> Path: ...
+
+
+class ExecutorProbe:
+    """Looks at the target through the step's executor (this host or an image root)."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
 
     def binary_exists(self, name: str) -> bool:
-        raise NotImplementedError
+        result = self.executor.run(
+            ["/bin/sh", "-c", 'command -v "$1"', "sh", name], check=False, timeout=30
+        )
+        return result.returncode == 0
 
     def host_path(self, path: str) -> Path:
-        raise NotImplementedError
-
-
-def operator_of(expression: Mapping[str, Any], extra_keys: frozenset[str]) -> str | None:
-    keys = [k for k in expression if k in OPERATORS]
-    return keys[0] if len(keys) == 1 else None
+        return self.executor.resolve(path)
 
 
 def check(

@@ -312,6 +312,13 @@ class _Checker:
                 raw = expressions.value_at(value, loc)
                 if isinstance(raw, str) and "{{" in raw:
                     continue  # checked again at run time, after substitution
+                if isinstance(raw, Mapping) and item["type"] == "string_type":
+                    self.add(
+                        (*where, *loc),
+                        "expected text, found a mapping: quote the value (an unquoted ': ' "
+                        "starts a mapping in YAML)",
+                    )
+                    continue
                 self._model_problem(spec, item, (*where, *loc))
         if spec.check is not None:
             for problem in spec.check(plain(value)):

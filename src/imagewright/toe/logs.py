@@ -51,7 +51,7 @@ class LogFolder:
 
     @classmethod
     def create(cls, parent: Path, execution_id: str) -> LogFolder:
-        path = parent / folder_name(execution_id, dt.datetime.now(dt.UTC))
+        path = parent.absolute() / folder_name(execution_id, dt.datetime.now(dt.UTC))
         path.mkdir(parents=True, exist_ok=True)
         return cls(path)
 

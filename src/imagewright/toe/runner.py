@@ -58,6 +58,7 @@ from imagewright.toe.document import Document, LoadedDocument, Step, Text, load
 from imagewright.toe.logs import HIDDEN, LogFolder, timestamp
 
 log = logging.getLogger(__name__)
+STEP_LOG = logging.getLogger("imagewright.toe.step")
 
 MAX_REBOOTS_PER_STEP = 5
 MAX_NESTING = 3  # ExecuteDocument levels below the top document
@@ -591,7 +592,7 @@ class _Context:
         self.phase_name = step_runner.phase
         self.document_path: Path | None = step_runner.phase_runner.scope.loaded.path
         self._deadline = deadline
-        self.log = logging.getLogger(f"imagewright.toe.step.{self.step_name}")
+        self.log = STEP_LOG
 
     @property
     def timeout(self) -> float | None:
@@ -608,7 +609,6 @@ class _Context:
         if self._step.step.disable_logging:
             return
         self._step.phase_runner.scope.logs.console(line)
-        self.log.debug("%s", line.rstrip("\n"))
 
     def run_document(
         self, path: Path, *, phases: list[str] | None, parameters: Mapping[str, str]
@@ -675,7 +675,9 @@ class StepRunner:
             condition = condition[0]
         resolved = self.substitute(condition, "if")
         try:
-            truth = conditions.evaluate(resolved, ExecutorProbe(self.phase_runner.options.executor))
+            truth = conditions.evaluate(
+                resolved, conditions.ExecutorProbe(self.phase_runner.options.executor)
+            )
         except (OSError, ImagewrightError) as e:
             log.warning("%s: if could not be evaluated (%s); treated as false", self.label, e)
             truth = False
@@ -707,6 +709,12 @@ class StepRunner:
                 return
             except ImagewrightError as error:
                 message = error.message
+            except OSError as error:
+                message = f"{spec.name} failed: {error}"
+            except Exception as error:
+                # A defect in an action must fail its step, not the whole run with a traceback.
+                log.debug("%s raised", spec.name, exc_info=True)
+                message = f"{spec.name} failed unexpectedly: {type(error).__name__}: {error}"
             else:
                 result.inputs, result.outputs, result.loop = inputs, outputs, loop
                 result.detailed_output = self.nested_trees or None
@@ -931,20 +939,6 @@ class StepRunner:
 
 
 # --- the target -------------------------------------------------------------------------------
-
-
-class ExecutorProbe(conditions.Probe):
-    def __init__(self, executor: Executor) -> None:
-        self.executor = executor
-
-    def binary_exists(self, name: str) -> bool:
-        result = self.executor.run(
-            ["/bin/sh", "-c", f"command -v {shlex.quote(name)}"], check=False, timeout=30
-        )
-        return result.returncode == 0
-
-    def host_path(self, path: str) -> Path:
-        return self.executor.resolve(path)
 
 
 def target_environment(executor: Executor) -> Mapping[str, str]:

@@ -7,27 +7,20 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import extract
 
 from imagewright.errors import CommandError, CommandTimeout, UnsafePathError
 from imagewright.executors.chroot import POLICY_RC_D_DENY, ChrootExecutor
-from imagewright.mounts import mounts_below, unmount_tree
+from imagewright.mounts import mounts_below
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def image(debian_tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One Debian tree for this module's tests; each test leaves it as it found it."""
-    root = extract(debian_tarball, tmp_path_factory.mktemp("chroot") / "root")
-    yield root
-    leftover = mounts_below(root)
-    unmount_tree(root)
-    assert not leftover
+@pytest.fixture
+def image(module_debian_tree: Path) -> Path:
+    return module_debian_tree
 
 
 def test_runs_inside_the_image_with_a_clean_environment(

@@ -6,6 +6,7 @@ below the test's folders may be left when it ends.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from imagewright.images.archive import unpack
-from imagewright.images.disk import make_disk
+from imagewright.images.disk import PartitionLayout, export, fill_filesystem, make_disk
+from imagewright.mounts import loop_attach, mount
 
 MakeCopy = Callable[[str], Path]
 
@@ -157,3 +159,77 @@ def special_tree(tmp_path: Path) -> Path:
         handle.write(b"middle")
     (root / "empty").mkdir(mode=0o700)
     return root
+
+
+PartitionSpec = tuple[Path, str, str, int]  # tree, fstype, label, size in bytes
+BuildDisk = Callable[[Path, list[PartitionSpec], Callable[[list[str]], str], Path], None]
+
+
+def build_disk(
+    disk: Path, partitions: list[PartitionSpec], fstab: Callable[[list[str]], str], work: Path
+) -> None:
+    """A GPT disk with one file system per spec; fstab(partuuids) is written into the first
+    one (the root)."""
+    size = (2 << 20) + sum(size for *_, size in partitions)
+    with disk.open("wb") as handle:
+        handle.truncate(size)
+    script = "label: gpt\n" + "".join(
+        f"size={size // 512}, name={label}\n" for _, _, label, size in partitions
+    )
+    subprocess.run(["sfdisk", "--quiet", disk], input=script.encode(), check=True)
+    table = json.loads(
+        subprocess.run(["sfdisk", "--json", disk], capture_output=True, check=True).stdout
+    )["partitiontable"]["partitions"]
+    partuuids = [str(entry["uuid"]).lower() for entry in table]
+    (work / "fstab").mkdir(parents=True, exist_ok=True)
+    for index, ((tree, fstype, label, _), entry) in enumerate(zip(partitions, table, strict=True)):
+        layout = PartitionLayout(
+            "root", index + 1, entry["start"] * 512, entry["size"] * 512, fstype, None, label
+        )
+        with loop_attach(disk, partitions=False, offset=layout.offset, size=layout.size) as device:
+            fill_filesystem(tree, device, layout, work)
+            if index == 0:
+                with mount(
+                    device,
+                    work / "fstab",
+                    fstype=fstype,
+                    options=("nouuid",) if fstype == "xfs" else (),
+                ) as root:
+                    (root / "etc").mkdir(exist_ok=True)
+                    (root / "etc/fstab").write_text(fstab(partuuids))
+
+
+@pytest.fixture
+def disk_builder() -> BuildDisk:
+    """disk_builder(disk, [(tree, fstype, label, size), ...], fstab(partuuids), work)"""
+    return build_disk
+
+
+@pytest.fixture(scope="session")
+def gpt_image(base_tree: Path, images_dir: Path) -> Path:
+    """GPT: partition 1 is the root (xfs, mounted by PARTUUID), partition 2 /boot (ext4, by
+    LABEL); /boot holds a marker file that is not in the root file system."""
+    boot = images_dir / "boot-tree"
+    boot.mkdir()
+    (boot / "boot-marker").write_text("from the boot partition\n")
+    disk = images_dir / "gpt.img"
+    specs = [
+        (base_tree, "xfs", "root", 700 << 20),
+        (boot, "ext4", "boot", 64 << 20),
+    ]
+    build_disk(
+        disk,
+        specs,
+        lambda partuuids: (
+            f"PARTUUID={partuuids[0]}\t/\txfs\tdefaults\t0 1\n"
+            "LABEL=boot\t/boot\text4\tdefaults\t0 2\n"
+            "tmpfs\t/tmp\ttmpfs\tdefaults\t0 0\n"
+        ),
+        images_dir / "work-gpt",
+    )
+    return disk
+
+
+@pytest.fixture(scope="session")
+def qcow2_image(gpt_image: Path, images_dir: Path) -> Path:
+    return export(gpt_image, images_dir / "gpt.qcow2", format="qcow2")

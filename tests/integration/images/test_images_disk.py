@@ -3,13 +3,14 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from imagewright.errors import ConfigError, ImagewrightError
 from imagewright.images.disk import Boot, ExportFormat, Fstype, Table, export, make_disk
 from imagewright.images.target import open_target
+from imagewright.mounts import mount
 
 pytestmark = pytest.mark.integration
 
@@ -90,3 +91,28 @@ def test_export_formats(ext4_image: Path, tmp_path: Path, format: ExportFormat) 
     assert info["format"] == {"vhd": "vpc"}.get(format, format)
     assert info["virtual-size"] >= ext4_image.stat().st_size
     assert output.stat().st_blocks * 512 < ext4_image.stat().st_size
+
+
+@pytest.mark.parametrize("fstype", ["ext4", "xfs"])
+def test_make_disk_from_an_opened_image_takes_every_file_system(
+    gpt_image: Path, tmp_path: Path, fstype: Fstype
+) -> None:
+    taken = tmp_path / "taken.img"
+    with open_target(gpt_image, writable=False, work_dir=tmp_path / "work") as opened:
+        make_disk(opened.root.root, taken, fstype=fstype, table="none", work_dir=tmp_path / "work")
+    with open_target(taken, writable=False, work_dir=tmp_path / "work") as opened:
+        assert [f.mountpoint for f in opened.filesystems] == [PurePosixPath("/")]
+        assert opened.root.read_text("/boot/boot-marker") == "from the boot partition\n"
+        fstab = opened.root.read_text("/etc/fstab")
+        assert "/boot" not in fstab, "the boot partition's content is now in the root"
+        assert "tmpfs\t/tmp" in fstab
+
+
+def test_make_disk_refuses_a_tree_with_proc_mounted(special_tree: Path, tmp_path: Path) -> None:
+    (special_tree / "proc").mkdir()
+    with (
+        mount("proc", special_tree / "proc", fstype="proc"),
+        pytest.raises(ImagewrightError, match="proc"),
+    ):
+        make_disk(special_tree, tmp_path / "disk.img", table="none")
+    assert not (tmp_path / "disk.img").exists()

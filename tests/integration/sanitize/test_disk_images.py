@@ -1,14 +1,13 @@
 """Sanitizing real disk images: ext4, xfs, btrfs (GPT-partitioned and bare), qcow2 and tar.
 
-Besides the tool's own residue check, every test reads the raw disk itself and looks for the
-planted secrets: each one names its file, so any copy still on the disk is found and named."""
+Besides the tool's own residue check, tests read the raw disk themselves and look for the planted
+secrets: each one names its file, so any copy still on the disk is found and named."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.sanitize.conftest import MakeImage
-from tests.unit.sanitize.corpus import CORPUS, present
+from tests.unit.sanitize.corpus import CORPUS, present, secrets_on_disk
 
 from imagewright.cli import main
 from imagewright.images.target import open_target
@@ -31,19 +30,6 @@ KEPT = {path for entry in CORPUS.values() for path in entry.kept}
 SEED_REMOVED = {
     path for name in ("ssh-files", "var-tmp", "toe-files") for path in CORPUS[name].files
 }
-MARKER = re.compile(rb"IMAGEWRIGHT-SECRET [a-z0-9-]+ (/\S+)")
-
-
-def secrets_on_disk(raw: Path) -> set[str]:
-    """The image paths whose planted content is anywhere in the raw bytes."""
-    found: set[str] = set()
-    with raw.open("rb") as disk:
-        previous = b""
-        while chunk := disk.read(64 << 20):
-            data = previous + chunk
-            found.update(m.group(1).decode() for m in MARKER.finditer(data))
-            previous = data[-256:]
-    return found
 
 
 def as_raw(image: Path, tmp_path: Path) -> Path:

@@ -3,6 +3,7 @@ leave behind). Shared by the unit tests and the real-image tests."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,11 @@ class Plant:
     kept: tuple[str, ...] = ()  # image paths that must survive untouched
     planted: dict[str, bytes] = field(default_factory=dict)  # special content to plant
     appended: dict[str, bytes] = field(default_factory=dict)  # added to existing files
+
+
+# Planted content names its file, so a copy found anywhere on a raw disk says what it was.
+# DELETED-SECRET marks content a benchmark removes with plain rm before sanitizing.
+MARKER = re.compile(rb"(?:IMAGEWRIGHT|DELETED)-SECRET [a-z0-9-]+ (/\S+)")
 
 
 def secret(op: str, path: str) -> bytes:
@@ -223,4 +229,16 @@ def snapshot(root: Path) -> dict[str, tuple[int, bytes | str | None]]:
             found[str(path)] = (info.st_mode, path.read_bytes())
         else:
             found[str(path)] = (info.st_mode, None)
+    return found
+
+
+def secrets_on_disk(raw: Path) -> set[str]:
+    """The image paths whose planted content is anywhere in the raw bytes."""
+    found: set[str] = set()
+    with raw.open("rb") as disk:
+        previous = b""
+        while chunk := disk.read(64 << 20):
+            data = previous + chunk
+            found.update(m.group(1).decode() for m in MARKER.finditer(data))
+            previous = data[-256:]
     return found

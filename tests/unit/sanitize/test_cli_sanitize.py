@@ -170,3 +170,17 @@ def test_bad_input_exits_two(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_markers_survive_the_extended_profile_so_a_second_run_skips_the_same(
+    dirty: Path, tmp_path: Path
+) -> None:
+    (dirty / "tmp/skip_cleanup_ssh_files").write_text("")
+    assert main(["sanitize", str(dirty), "--profile", "extended"]) == 0
+    assert (dirty / "tmp/skip_cleanup_ssh_files").exists()
+    assert (dirty / "etc/ssh/ssh_host_rsa_key").exists()
+    assert not (dirty / "tmp/TOE_2026-12-03_10-00-00_UTC-0_abc").exists()
+    report = tmp_path / "second.json"
+    assert main(["sanitize", str(dirty), "--profile", "extended", "--json", str(report)]) == 0
+    statuses = {op["status"] for op in json.loads(report.read_text())["operations"]}
+    assert statuses == {"unchanged", "skipped"}

@@ -8,6 +8,7 @@ from tests.unit.sanitize.corpus import CORPUS
 from imagewright.cli import main
 from imagewright.errors import ConfigError
 from imagewright.sanitize import EXTENDED, OPERATIONS, SEED, Profile, select
+from imagewright.sanitize.context import SKIP_MARKERS
 
 
 @pytest.mark.parametrize("name", OPERATIONS.names())
@@ -29,14 +30,7 @@ def test_extended_profile_is_a_superset_of_the_seed() -> None:
 
 def test_seed_sections_carry_image_builders_skip_markers() -> None:
     markers = {op.skip_marker for op in OPERATIONS if op.skip_marker}
-    assert markers == {
-        "skip_cleanup_cloudinit_files",
-        "skip_cleanup_instance_files",
-        "skip_cleanup_ssh_files",
-        "skip_cleanup_instance_log_files",
-        "skip_cleanup_toe_files",
-        "skip_cleanup_ssm_log_files",
-    }
+    assert markers == set(SKIP_MARKERS)
 
 
 def test_enable_and_disable_adjust_a_profile() -> None:

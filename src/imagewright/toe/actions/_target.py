@@ -63,19 +63,14 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _unresolved(value: str) -> bool:
-    # Documents are validated before `{{ }}` is resolved; the value is checked again at run time.
-    return "{{" in value
-
-
 def _check_encoding(value: str) -> str:
-    if not _unresolved(value) and value.lower() not in CODECS:
+    if value.lower() not in CODECS:
         raise ValueError(f"unknown encoding '{value}'; expected one of: {', '.join(CODECS)}")
     return value
 
 
 def _check_mode(value: str) -> str:
-    if not _unresolved(value) and not MODE.match(value):
+    if not MODE.match(value):
         raise ValueError(f"permissions '{value}' are not octal digits like '0755' or '644'")
     return value
 

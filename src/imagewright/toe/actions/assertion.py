@@ -14,20 +14,6 @@ class AssertInput(RootModel[dict[str, Any]]):
     """The operator expression, e.g. {stringEquals: x, value: y}."""
 
 
-class _Probe(conditions.Probe):
-    def __init__(self, ctx: StepContext) -> None:
-        self.ctx = ctx
-
-    def binary_exists(self, name: str) -> bool:
-        result = self.ctx.executor.run(
-            ["/bin/sh", "-c", 'command -v "$1"', "sh", name], check=False, timeout=30
-        )
-        return result.returncode == 0
-
-    def host_path(self, path: str) -> Any:
-        return self.ctx.executor.resolve(path)
-
-
 @action(
     "Assert",
     platforms={Platform.linux, Platform.windows, Platform.macos},
@@ -37,7 +23,7 @@ class _Probe(conditions.Probe):
 )
 def assert_(ctx: StepContext, inputs: AssertInput) -> Outputs:
     """Succeed when a comparison or logical expression is true, fail otherwise."""
-    truth = conditions.evaluate(inputs.root, _Probe(ctx))
+    truth = conditions.evaluate(inputs.root, conditions.ExecutorProbe(ctx.executor))
     text = conditions.describe(inputs.root)
     ctx.console(f"Assert {text}: {str(truth).lower()}")
     if not truth:

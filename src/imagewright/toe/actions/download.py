@@ -59,14 +59,14 @@ class WebDownloadInput(StrictModel):
     @field_validator("source")
     @classmethod
     def _http_url(cls, source: str) -> str:
-        if "{{" not in source and urllib.parse.urlsplit(source).scheme not in ("http", "https"):
+        if urllib.parse.urlsplit(source).scheme not in ("http", "https"):
             raise ValueError(f"'{source}' is not an http or https URL")
         return source
 
     @field_validator("algorithm")
     @classmethod
     def _known_algorithm(cls, algorithm: str | None) -> str | None:
-        if algorithm and "{{" not in algorithm and algorithm.upper() not in ALGORITHMS:
+        if algorithm and algorithm.upper() not in ALGORITHMS:
             raise ValueError(
                 f"unknown algorithm '{algorithm}'; expected one of: MD5, SHA1, SHA256, SHA512"
             )

@@ -149,6 +149,14 @@ def _kind(info: os.stat_result | None) -> str:
     return "a file"
 
 
+def _require(target: Target, path: str, doing: str, *, folder: bool = False) -> None:
+    """Fail unless path is an existing regular file (or folder), symlinks followed."""
+    info = target.stat(path)
+    if info is None or not (stat.S_ISDIR if folder else stat.S_ISREG)(info.st_mode):
+        wanted = "folder" if folder else "file"
+        raise StepFailed(f"cannot {doing} {path}: it is {_kind(info)}, not a {wanted}")
+
+
 def _sources(target: Target, source: str, *, folders: bool) -> list[str]:
     """The source paths of a copy or move: one path, or the matches of a wildcard."""
     wanted = "folder" if folders else "file"
@@ -185,43 +193,96 @@ def _destinations(
     return [(sources[0], destination.rstrip("/") or "/")]
 
 
-def _copy_file(target: Target, source: str, destination: str, overwrite: bool) -> None:
-    existing = target.stat(destination)
-    if existing is not None:
-        if stat.S_ISDIR(existing.st_mode):
-            raise StepFailed(f"cannot write {destination}: a folder with that name exists")
-        if not overwrite:
-            raise StepFailed(f"{destination} already exists and overwrite is false")
-    target.make_parent(destination)
-    source_host = target.path(source)
-    with failing(f"cannot copy {source} to {destination}"):
-        copy_regular(source_host, target.path(destination), source_host.stat().st_mode)
+def _rename(target: Target, source: str, destination: str, *, folder: bool) -> None:
+    source_host = target.path(source, follow=False)
+    destination_host = target.path(destination, follow=False)
+    try:
+        source_host.rename(destination_host)
+        return
+    except OSError as e:
+        if e.errno != errno.EXDEV:  # another file system: copy, then delete
+            raise
+    if folder:
+        _copy_tree(target, source, destination)
+        _remove_tree(target, source)
+        return
+    info = source_host.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        destination_host.unlink(missing_ok=True)
+        destination_host.symlink_to(source_host.readlink())
+    else:
+        copy_regular(source_host, destination_host, info.st_mode)
+    source_host.unlink()
+
+
+def _transfer(
+    ctx: StepContext, inputs: Sequence[TransferInput], *, folders: bool, move: bool
+) -> Outputs:
+    """CopyFile, CopyFolder, MoveFile and MoveFolder: one source or every wildcard match."""
+    verb, done = ("move", "moved") if move else ("copy", "copied")
+    target = Target(ctx)
+    for item in items(inputs):
+        sources = _sources(target, item.source, folders=folders)
+        for source, destination in _destinations(
+            target, sources, item.destination, folders=folders
+        ):
+            # A move replaces a link at the destination (as mv does); a copy writes through it.
+            existing = target.lstat(destination) if move else target.stat(destination)
+            if existing is not None:
+                if not item.overwrite:
+                    raise StepFailed(f"{destination} already exists and overwrite is false")
+                if stat.S_ISDIR(existing.st_mode) != folders:
+                    raise StepFailed(f"cannot {verb} to {destination}: it is {_kind(existing)}")
+            source_host = target.path(source, follow=not move)
+            if folders and target.path(destination).is_relative_to(source_host):
+                raise StepFailed(f"cannot {verb} the folder {source} inside itself ({destination})")
+            if existing is not None and source_host.samefile(target.path(destination)):
+                raise StepFailed(f"cannot {verb} {source} to {destination}: it is the same file")
+            target.make_parent(destination)
+            with failing(f"cannot {verb} {source} to {destination}"):
+                if folders and (existing is not None or not move):  # copy, or merge a move
+                    _copy_tree(target, source, destination)
+                    if move:
+                        _remove_tree(target, source)
+                elif move:
+                    _rename(target, source, destination, folder=folders)
+                else:
+                    copy_regular(source_host, target.path(destination), source_host.stat().st_mode)
+            ctx.console(f"{done} {source} to {destination}")
+    return {}
 
 
 def _copy_tree(target: Target, source: str, destination: str) -> None:
     """Merge the folder source into destination: folders made, files replaced, links re-made."""
-    target.make_folders(destination).chmod(stat.S_IMODE(target.path(source).stat().st_mode))
+    top = target.make_folders(destination)
+    top.chmod(stat.S_IMODE(target.path(source).stat().st_mode))
+    folders = {"": top}  # host folder of every destination folder made so far
     for entry in target.walk(source):
         into = join(destination, entry.relative)
+        parent, name = posixpath.split(entry.relative)
         mode = entry.stat.st_mode
+        host = folders[parent] / name  # the parents are resolved already: no walk from the root
+        replace = stat.S_ISLNK(mode) or not (stat.S_ISDIR(mode) or stat.S_ISREG(mode))
+        if host.is_symlink() and not replace:
+            host = target.path(into)  # an existing link is followed inside the target, as cp does
         with failing(f"cannot copy {entry.path} to {into}"):
             if stat.S_ISDIR(mode):
-                host = target.make_folders(into)
+                host.mkdir(exist_ok=True)
+                if not host.is_dir():
+                    raise StepFailed(f"cannot copy to {into}: a file is in the way")
                 host.chmod(stat.S_IMODE(mode))
-            elif stat.S_ISLNK(mode):
-                host = target.path(into, follow=False)
-                if host.is_symlink() or host.is_file():
-                    host.unlink()
-                host.symlink_to(entry.host.readlink())
+                folders[entry.relative] = host
             elif stat.S_ISREG(mode):
-                host = target.path(into)
                 if host.is_dir():
                     raise StepFailed(f"cannot write {into}: a folder with that name exists")
                 copy_regular(entry.host, host, mode)
             else:
-                host = target.path(into, follow=False)
-                host.unlink(missing_ok=True)
-                os.mknod(host, mode, entry.stat.st_rdev)
+                if host.is_symlink() or host.is_file():
+                    host.unlink()
+                if stat.S_ISLNK(mode):
+                    host.symlink_to(entry.host.readlink())
+                else:
+                    os.mknod(host, mode, entry.stat.st_rdev)
 
 
 def _remove_tree(target: Target, path: str) -> None:
@@ -253,9 +314,7 @@ def append_file(ctx: StepContext, inputs: Sequence[AppendFileInput]) -> Outputs:
     """Append text to an existing file."""
     target = Target(ctx)
     for item in items(inputs):
-        info = target.stat(item.path)
-        if info is None or not stat.S_ISREG(info.st_mode):
-            raise StepFailed(f"cannot append to {item.path}: it is {_kind(info)}, not a file")
+        _require(target, item.path, "append to")
         with failing(f"cannot append to {item.path}"):
             write_regular(
                 target.path(item.path), encode(item.content, item.encoding), truncate=False
@@ -266,30 +325,13 @@ def append_file(ctx: StepContext, inputs: Sequence[AppendFileInput]) -> Outputs:
 @action("CopyFile", platforms=EVERYWHERE, shape=InputShape.list, inputs=TransferInput)
 def copy_file(ctx: StepContext, inputs: Sequence[TransferInput]) -> Outputs:
     """Copy files (a `*` in the source name copies every match) to a file or folder."""
-    target = Target(ctx)
-    for item in items(inputs):
-        sources = _sources(target, item.source, folders=False)
-        for source, destination in _destinations(target, sources, item.destination, folders=False):
-            _copy_file(target, source, destination, item.overwrite)
-            ctx.console(f"copied {source} to {destination}")
-    return {}
+    return _transfer(ctx, inputs, folders=False, move=False)
 
 
 @action("CopyFolder", platforms=EVERYWHERE, shape=InputShape.list, inputs=TransferInput)
 def copy_folder(ctx: StepContext, inputs: Sequence[TransferInput]) -> Outputs:
     """Copy folders and their content (a `*` in the source name copies every match)."""
-    target = Target(ctx)
-    for item in items(inputs):
-        sources = _sources(target, item.source, folders=True)
-        for source, destination in _destinations(target, sources, item.destination, folders=True):
-            existing = target.stat(destination)
-            if existing is not None and not item.overwrite:
-                raise StepFailed(f"{destination} already exists and overwrite is false")
-            if existing is not None and not stat.S_ISDIR(existing.st_mode):
-                raise StepFailed(f"cannot copy to {destination}: it is {_kind(existing)}")
-            _copy_tree(target, source, destination)
-            ctx.console(f"copied folder {source} to {destination}")
-    return {}
+    return _transfer(ctx, inputs, folders=True, move=False)
 
 
 @action("CreateFile", platforms=EVERYWHERE, shape=InputShape.list, inputs=CreateFileInput)
@@ -413,9 +455,7 @@ def list_files(ctx: StepContext, inputs: Sequence[ListFilesInput]) -> Outputs:
     target = Target(ctx)
     found: list[str] = []
     for item in items(inputs):
-        info = target.stat(item.path)
-        if info is None or not stat.S_ISDIR(info.st_mode):
-            raise StepFailed(f"cannot list {item.path}: it is {_kind(info)}, not a folder")
+        _require(target, item.path, "list", folder=True)
         pattern = item.file_name_pattern or "*"
         if item.recursive:
             matches = wildcard(pattern)
@@ -437,67 +477,13 @@ def list_files(ctx: StepContext, inputs: Sequence[ListFilesInput]) -> Outputs:
 @action("MoveFile", platforms=EVERYWHERE, shape=InputShape.list, inputs=TransferInput)
 def move_file(ctx: StepContext, inputs: Sequence[TransferInput]) -> Outputs:
     """Move files (a `*` in the source name moves every match) to a file or folder."""
-    target = Target(ctx)
-    for item in items(inputs):
-        sources = _sources(target, item.source, folders=False)
-        for source, destination in _destinations(target, sources, item.destination, folders=False):
-            existing = target.lstat(destination)
-            if existing is not None and stat.S_ISDIR(existing.st_mode):
-                raise StepFailed(f"cannot move to {destination}: a folder with that name exists")
-            if existing is not None and not item.overwrite:
-                raise StepFailed(f"{destination} already exists and overwrite is false")
-            target.make_parent(destination)
-            _rename(target, source, destination, folder=False)
-            ctx.console(f"moved {source} to {destination}")
-    return {}
+    return _transfer(ctx, inputs, folders=False, move=True)
 
 
 @action("MoveFolder", platforms=EVERYWHERE, shape=InputShape.list, inputs=TransferInput)
 def move_folder(ctx: StepContext, inputs: Sequence[TransferInput]) -> Outputs:
     """Move folders (a `*` in the source name moves every match); onto a folder, merge."""
-    target = Target(ctx)
-    for item in items(inputs):
-        sources = _sources(target, item.source, folders=True)
-        for source, destination in _destinations(target, sources, item.destination, folders=True):
-            existing = target.lstat(destination)
-            if existing is not None and not item.overwrite:
-                raise StepFailed(f"{destination} already exists and overwrite is false")
-            if existing is not None and not stat.S_ISDIR(existing.st_mode):
-                raise StepFailed(f"cannot move to {destination}: it is {_kind(existing)}")
-            source_host = target.path(source, follow=False)
-            if target.path(destination).is_relative_to(source_host):
-                raise StepFailed(f"cannot move {source} into itself ({destination})")
-            target.make_parent(destination)
-            if existing is None:
-                _rename(target, source, destination, folder=True)
-            else:
-                _copy_tree(target, source, destination)
-                _remove_tree(target, source)
-            ctx.console(f"moved folder {source} to {destination}")
-    return {}
-
-
-def _rename(target: Target, source: str, destination: str, *, folder: bool) -> None:
-    source_host = target.path(source, follow=False)
-    destination_host = target.path(destination, follow=False)
-    with failing(f"cannot move {source} to {destination}"):
-        try:
-            source_host.rename(destination_host)
-            return
-        except OSError as e:
-            if e.errno != errno.EXDEV:  # another file system: copy, then delete
-                raise
-        if folder:
-            _copy_tree(target, source, destination)
-            _remove_tree(target, source)
-        else:
-            info = source_host.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                destination_host.unlink(missing_ok=True)
-                destination_host.symlink_to(source_host.readlink())
-            else:
-                copy_regular(source_host, destination_host, info.st_mode)
-            source_host.unlink()
+    return _transfer(ctx, inputs, folders=True, move=True)
 
 
 @action(
@@ -512,9 +498,7 @@ def read_file(ctx: StepContext, inputs: Sequence[ReadFileInput]) -> Outputs:
     target = Target(ctx)
     contents: list[str] = []
     for item in items(inputs):
-        info = target.stat(item.path)
-        if info is None or not stat.S_ISREG(info.st_mode):
-            raise StepFailed(f"cannot read {item.path}: it is {_kind(info)}, not a file")
+        _require(target, item.path, "read")
         # The content is kept exactly, final newline included.
         text = decode(read_regular(target.path(item.path), item.path), item.encoding, item.path)
         if item.print_file_content:
@@ -529,9 +513,7 @@ def set_file_encoding(ctx: StepContext, inputs: Sequence[SetFileEncodingInput]) 
     """Convert a UTF-8 text file to another encoding in place."""
     target = Target(ctx)
     for item in items(inputs):
-        info = target.stat(item.path)
-        if info is None or not stat.S_ISREG(info.st_mode):
-            raise StepFailed(f"cannot convert {item.path}: it is {_kind(info)}, not a file")
+        _require(target, item.path, "convert")
         host = target.path(item.path)
         text = decode(read_regular(host, item.path), "utf8", item.path)
         with failing(f"cannot write {item.path}"):
@@ -564,8 +546,7 @@ def set_folder_owner(ctx: StepContext, inputs: Sequence[SetFolderOwnerInput]) ->
     target = Target(ctx)
     for item in items(inputs):
         uid, gid = _owned(target, item)
-        if not _is_folder(target, item.path):
-            raise StepFailed(f"cannot change the owner of {item.path}: it is not a folder")
+        _require(target, item.path, "change the owner of", folder=True)
         with failing(f"cannot change the owner of {item.path}"):
             os.chown(target.path(item.path), uid, gid)
             if item.recursive:
@@ -597,8 +578,7 @@ def set_folder_permissions(
     """Set a folder's permissions, and its content's unless recursive is false (links skipped)."""
     target = Target(ctx)
     for item in items(inputs):
-        if not _is_folder(target, item.path):
-            raise StepFailed(f"cannot change the permissions of {item.path}: it is not a folder")
+        _require(target, item.path, "change the permissions of", folder=True)
         mode = mode_of(item.permissions)
         with failing(f"cannot change the permissions of {item.path}"):
             target.path(item.path).chmod(mode)

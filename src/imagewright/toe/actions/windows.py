@@ -78,7 +78,7 @@ class SetRegistryInput(StrictModel):
     @field_validator("path")
     @classmethod
     def _known_root(cls, path: str) -> str:
-        if "{{" not in path and not path.upper().startswith(REGISTRY_ROOTS):
+        if not path.upper().startswith(REGISTRY_ROOTS):
             raise ValueError(f"registry path must start with one of: {', '.join(REGISTRY_ROOTS)}")
         return path
 

@@ -283,6 +283,13 @@ def test_copy_file_failure_rules(place: Place) -> None:
             ],
         )
     assert place.host("b.txt").read_text() == "old"
+    with pytest.raises(StepFailed, match="it is the same file"):
+        execute(
+            "CopyFile",
+            place.ctx,
+            [{"source": place.step("a.txt"), "destination": place.step("./a.txt")}],
+        )
+    assert place.host("a.txt").read_text() == "new"
     with pytest.raises(StepFailed, match=r"source .*missing.txt does not exist"):
         execute("CopyFile", place.ctx, [{"source": place.step("missing.txt"), "destination": "/x"}])
     with pytest.raises(StepFailed, match="must end with '/'"):
@@ -382,6 +389,12 @@ def test_copy_folder_new_existing_and_wildcard(place: Place) -> None:
                 }
             ],
         )
+    with pytest.raises(StepFailed, match="inside itself"):
+        execute(
+            "CopyFolder",
+            place.ctx,
+            [{"source": place.step("SampleA"), "destination": place.step("SampleA/sub/again")}],
+        )
     with pytest.raises(StepFailed, match="is a file, not a folder"):
         execute(
             "CopyFolder",
@@ -400,7 +413,7 @@ def test_move_folder_rename_merge_and_into_itself(place: Place) -> None:
     execute("MoveFolder", place.ctx, [{"source": place.step("B"), "destination": place.step("A2")}])
     assert not place.host("B").exists()
     assert place.host("A2/only-in-b.txt").read_text() == "b"
-    with pytest.raises(StepFailed, match="into itself"):
+    with pytest.raises(StepFailed, match="inside itself"):
         execute(
             "MoveFolder",
             place.ctx,
@@ -512,7 +525,7 @@ def test_set_permissions_file_and_folder(place: Place) -> None:
     assert stat.S_IMODE(outside.stat().st_mode) == 0o600  # links are skipped
     with pytest.raises(StepFailed, match="it does not exist"):
         execute("SetFilePermissions", place.ctx, [{"path": place.step("no"), "permissions": "644"}])
-    with pytest.raises(StepFailed, match="it is not a folder"):
+    with pytest.raises(StepFailed, match="it is a file, not a folder"):
         execute(
             "SetFolderPermissions",
             place.ctx,
@@ -570,7 +583,7 @@ def test_owners_come_from_the_targets_account_files(tmp_path: Path) -> None:
         execute("SetFileOwner", ctx, [{"path": "/file", "owner": "root", "group": "nogroup-here"}])
     with pytest.raises(StepFailed, match="it does not exist"):
         execute("SetFileOwner", ctx, [{"path": "/missing", "owner": "root"}])
-    with pytest.raises(StepFailed, match="it is not a folder"):
+    with pytest.raises(StepFailed, match="it is a file, not a folder"):
         execute("SetFolderOwner", ctx, [{"path": "/file", "owner": "root"}])
 
 
@@ -579,3 +592,18 @@ def test_every_module_has_a_one_line_summary() -> None:
 
     for spec in ACTIONS:
         assert spec.summary and spec.summary.endswith("."), spec.name
+
+
+def test_copy_folder_merges_through_links_inside_the_image_only(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "src/sub").mkdir(parents=True)
+    (root / "src/sub/inner.txt").write_text("inner")
+    (root / "dest").mkdir()
+    elsewhere = tmp_path / "elsewhere"  # as an absolute link target it means root/<this path>
+    (root / str(elsewhere).lstrip("/")).mkdir(parents=True)
+    (root / "dest/sub").symlink_to(elsewhere)
+    execute(
+        "CopyFolder", Context(ChrootExecutor(root)), [{"source": "/src", "destination": "/dest"}]
+    )
+    assert (root / str(elsewhere).lstrip("/") / "inner.txt").read_text() == "inner"
+    assert not elsewhere.exists()

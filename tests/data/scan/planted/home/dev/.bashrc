@@ -1,0 +1,2 @@
+# local settings
+export GITHUB_TOKEN=ghp_4TF5kMn4CFT3Z2MlLL2pdhAqMRifZNTdafCs
