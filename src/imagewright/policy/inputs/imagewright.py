@@ -14,6 +14,7 @@ from imagewright.config.pipeline import ImagePipeline
 from imagewright.config.recipe import Recipe
 from imagewright.config.yamlload import validate
 from imagewright.errors import ConfigError, Problem
+from imagewright.pipeline.catalog import Catalog, default_state_directory
 from imagewright.policy.graph import Graph, Kind, Resource, as_list
 from imagewright.policy.inputs.tree import node_line, walk
 
@@ -83,8 +84,9 @@ def read_document(tree: Any, source: Path) -> Graph:
         reference = properties.get(field)
         if isinstance(reference, str) and not reference.startswith("arn:"):
             properties[field] = str((source.parent / reference).resolve())
-    if kind is Kind.recipe:
+    if isinstance(model, Recipe):
         resource.documents.extend(_component_documents(properties, source))
+        resource.documents.extend(_stored_documents(model))
     graph = Graph()
     graph.add(resource)
     return graph
@@ -112,4 +114,21 @@ def _component_documents(recipe: dict[str, Any], source: Path) -> list[str]:
             path = (source.parent / value).resolve()
             if path.is_file():
                 documents.append(path.read_text(encoding="utf-8", errors="replace"))
+    return documents
+
+
+def _stored_documents(recipe: Recipe) -> list[str]:
+    """Documents of the components the recipe takes from the local store, if there is one."""
+    wanted = [c.store_name_and_version() for c in recipe.components]
+    stored = [w for w in wanted if w is not None]
+    database = default_state_directory() / "catalog.db"
+    if not stored or not database.is_file():
+        return []
+    documents: list[str] = []
+    with Catalog(database.parent) as catalog:
+        for name, version in stored:
+            try:
+                documents.append(catalog.find_component(name, version).document)
+            except ConfigError:
+                continue  # not stored: the build reports that; the rules judge by the name
     return documents
