@@ -16,7 +16,7 @@ from imagewright.errors import BadTargetError, ImagewrightError, Interrupted, Op
 from imagewright.paths import ImageRoot
 from imagewright.sanitize import SEED, Operation, Profile, SanitizeContext, select
 from imagewright.sanitize.changes import Changes, LineSink, PathChange, Status
-from imagewright.sanitize.context import PERFORM_CLEANUP
+from imagewright.sanitize.context import MARKERS, PERFORM_CLEANUP
 from imagewright.sanitize.shred import ContentHook, Shredder
 
 log = logging.getLogger(__name__)
@@ -102,12 +102,14 @@ class SanitizeFailed(OperationsFailed):
         )
 
 
-def _skip_reason(op: Operation, ctx: SanitizeContext, user_data_override: bool) -> str | None:
-    if user_data_override and op.profiles == SEED and not ctx.marker(PERFORM_CLEANUP):
+def _skip_reason(
+    op: Operation, ctx: SanitizeContext, markers: frozenset[str], user_data_override: bool
+) -> str | None:
+    if user_data_override and op.profiles == SEED and PERFORM_CLEANUP not in markers:
         return (
             f"userDataOverride is set and {ctx.working_directory / PERFORM_CLEANUP} does not exist"
         )
-    if op.skip_marker and ctx.marker(op.skip_marker):
+    if op.skip_marker and op.skip_marker in markers:
         return f"skip marker {ctx.working_directory / op.skip_marker} exists"
     return None
 
@@ -150,19 +152,26 @@ def sanitize_root(
         on_line=on_line,
     )
     ctx = SanitizeContext(root, changes, profile, PurePosixPath(working_directory))
+    # Read once, before anything is removed: emptying a folder that holds the working directory
+    # (/var/tmp/build inside /var/tmp) must not change what the remaining operations do.
+    markers = frozenset(name for name in MARKERS if ctx.marker(name))
     started = time.monotonic()
     for index, op in enumerate(operations):
         if on_progress is not None:
             on_progress(op.name, index, len(operations))
-        report.operations.append(_run_one(op, ctx, user_data_override, on_line))
+        report.operations.append(_run_one(op, ctx, markers, user_data_override, on_line))
     report.seconds += time.monotonic() - started
     return report
 
 
 def _run_one(
-    op: Operation, ctx: SanitizeContext, user_data_override: bool, on_line: LineSink | None
+    op: Operation,
+    ctx: SanitizeContext,
+    markers: frozenset[str],
+    user_data_override: bool,
+    on_line: LineSink | None,
 ) -> OperationResult:
-    reason = _skip_reason(op, ctx, user_data_override)
+    reason = _skip_reason(op, ctx, markers, user_data_override)
     if reason:
         log.info("skipping %s: %s", op.name, reason)
         return OperationResult(op.name, "skipped", reason=reason)

@@ -10,10 +10,10 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.integration.pipeline.conftest import loop_devices
 
 from imagewright.images.target import open_target
 from imagewright.mounts import mounts_below
@@ -21,12 +21,6 @@ from imagewright.pipeline.build import BuildFailed, build, sha256_of
 from imagewright.pipeline.catalog import Catalog, ImageStatus
 
 pytestmark = pytest.mark.integration
-
-# Shared across runs like tests/conftest.py's bases: the Debian tarball and base disks.
-PIPELINE_CACHE = (
-    Path(os.environ.get("IMAGEWRIGHT_TEST_CACHE", "/var/cache/imagewright/test-bases"))
-    / "pipeline-cache"
-)
 
 COMPONENT = """\
 name: {name}
@@ -64,15 +58,6 @@ parameters:
 """
 
 
-def loop_devices() -> str:
-    return subprocess.run(
-        ["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
 def write_recipe(
     folder: Path, *, build_command: str = "true", boot: bool = False, name: str = "itest"
 ) -> Path:
@@ -94,18 +79,6 @@ tests: {{boot: {str(boot).lower()}, bootTimeoutSeconds: 1200}}
 """
     )
     return recipe
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[Path]:
-    """A fresh state folder whose cache (bases) is shared with every other run."""
-    PIPELINE_CACHE.mkdir(parents=True, exist_ok=True)
-    folder = tmp_path / "state"
-    folder.mkdir()
-    (folder / "cache").symlink_to(PIPELINE_CACHE)
-    yield folder
-    assert not mounts_below(tmp_path), "mounts left behind"
-    assert str(tmp_path) not in loop_devices(), "loop devices left behind"
 
 
 @pytest.mark.slow

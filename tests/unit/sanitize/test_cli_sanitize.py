@@ -143,6 +143,21 @@ def test_user_data_override_without_perform_cleanup_skips_the_clean_up(dirty: Pa
     assert not (dirty / "etc/ssh/ssh_host_rsa_key").exists()
 
 
+def test_markers_in_a_working_directory_inside_var_tmp_hold_for_the_whole_run(
+    dirty: Path,
+) -> None:
+    # /var/tmp is emptied midway; the operations after it still see the markers of the start.
+    (dirty / "var/tmp/build").mkdir(parents=True)
+    (dirty / "var/tmp/build/perform_cleanup").write_text("")
+    (dirty / "var/tmp/build/skip_cleanup_instance_files").write_text("")
+    argv = ["sanitize", str(dirty), "--user-data-override", "--working-directory", "/var/tmp/build"]
+    assert main(argv) == 0
+    assert not (dirty / "var/tmp/build").exists()
+    assert not (dirty / "etc/ssh/ssh_host_rsa_key").exists()
+    assert not (dirty / "var/lib/systemd/random-seed").exists()
+    assert (dirty / "etc/hostname").exists()
+
+
 def test_enable_and_disable(dirty: Path) -> None:
     history = dirty / "root/.bash_history"
     history.write_text("aws configure\n")
