@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from imagewright.config.recipe import OutputFormat, Recipe, load_recipe
 from imagewright.config.yamlload import position
-from imagewright.errors import ConfigError, ImagewrightError, Problem
+from imagewright.errors import CommandError, ConfigError, ImagewrightError, Problem
 from imagewright.pipeline.bases import ParentImage, base_disk, copy_disk, parse_parent
 from imagewright.pipeline.bootloader import install_bootloader
 from imagewright.pipeline.boottest import boot_test
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 USER_DATA_FILE = "imagewright-user-data"
 PERFORM_CLEANUP = "perform_cleanup"
+NO_SPACE = "No space left on device"  # strerror(ENOSPC) in the messages of failed commands
 BUILD_PHASES = ["build", "validate"]
 TEST_PHASES = ["test"]
 DISK_FORMATS: dict[OutputFormat, ExportFormat] = {
@@ -486,12 +487,14 @@ def _export(ctx: BuildContext, image: Path) -> None:
 
 
 def _move_or_copy(source: Path, destination: Path) -> None:
+    from imagewright.images.disk import export
+
     try:
         source.replace(destination)
     except OSError as error:
         if error.errno != errno.EXDEV:
             raise
-        copy_disk(source, destination)
+        export(source, destination, format="raw")  # never leaves a partial copy behind
 
 
 def _scan(ctx: BuildContext, image: Path) -> Report:
@@ -625,16 +628,14 @@ def build(
             with _build_log(log_dir / "build.log"):
                 _pipeline(ctx)
         except BaseException as error:
-            message = _failure_message(error)
+            shown = _as_build_failure(error, out, catalog.state_directory)
+            message = _failure_message(shown or error)
             catalog.mark_failed(record.id, message)
             with contextlib.suppress(OSError):
                 (log_dir / "error.txt").write_text(message + "\n")
             events.emit("build-finished", status="failed", error=message)
-            if isinstance(error, OSError):
-                raise _translated(error) from error
-            if isinstance(error, ImagewrightError) and error.exit_code == 2:
-                # After the preflight every problem is a failed build (exit 1), not bad input.
-                raise BuildFailed(error.message, hint=error.hint) from error
+            if shown is not None:
+                raise shown from error
             raise
         finally:
             with contextlib.suppress(OSError):
@@ -686,14 +687,39 @@ def _write_timings(ctx: BuildContext) -> None:
     (ctx.log_dir / "timings.json").write_text(json.dumps(timings, indent=2))
 
 
-def _translated(error: OSError) -> ImagewrightError:
-    if error.errno == errno.ENOSPC:
-        return BuildFailed(
-            f"no space left on the device: {error.filename or error}",
-            hint="free space in the state folder (or choose another with --state-dir) "
-            "and in the output folder",
-        )
-    return BuildFailed(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
+def _as_build_failure(
+    error: BaseException, output_dir: Path, state_directory: Path
+) -> BuildFailed | None:
+    """The message a failed build shows, where the error itself would not be clear."""
+    if (isinstance(error, OSError) and error.errno == errno.ENOSPC) or (
+        isinstance(error, ImagewrightError) and NO_SPACE in str(error)
+    ):
+        return _no_space(error, output_dir, state_directory)
+    if isinstance(error, OSError):
+        return BuildFailed(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
+    if isinstance(error, ImagewrightError) and error.exit_code == 2:
+        # After the preflight every problem is a failed build (exit 1), not bad input.
+        return BuildFailed(error.message, hint=error.hint)
+    return None
+
+
+def _no_space(error: BaseException, output_dir: Path, state_directory: Path) -> BuildFailed:
+    """Name the full folder: the one the error mentions, else the one with less free space."""
+    folders = {output_dir: "--output-dir", state_directory: "--state-dir"}
+    if isinstance(error, OSError):
+        text = str(error.filename or "")
+    else:  # a command's own words name the file it wrote; its argv names every folder
+        text = error.stderr if isinstance(error, CommandError) else str(error)
+    named = [f for f in folders if f"{f}/" in f"{text}/"]
+    if named:
+        full = max(named, key=lambda f: len(str(f)))  # the deeper one, if one holds the other
+    else:
+        full = min(folders, key=lambda f: shutil.disk_usage(f).free if f.exists() else 0)
+    kind = "output" if full == output_dir else "state"
+    return BuildFailed(
+        f"no space left on the device: the {kind} folder {full} is full",
+        hint=f"free space there, or choose another folder with {folders[full]}",
+    )
 
 
 def _report_cleanup(report: CleanupReport) -> None:

@@ -221,7 +221,8 @@ class Catalog:
     """The state folder's catalog. One connection per instance; safe across processes."""
 
     def __init__(self, state_directory: Path | None = None) -> None:
-        self.state_directory = state_directory or default_state_directory()
+        # Absolute: work folders below it are mounted and chrooted into from other directories.
+        self.state_directory = (state_directory or default_state_directory()).absolute()
         try:
             self.state_directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:

@@ -73,9 +73,12 @@ def user_data(script: str) -> str:
     return base64.b64encode(script.encode()).decode()
 
 
-def imagewright(*args: object) -> subprocess.CompletedProcess[str]:
+def imagewright(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "imagewright", *map(str, args)], capture_output=True, text=True
+        [sys.executable, "-m", "imagewright", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
     )
 
 
@@ -253,20 +256,25 @@ distributions:
 
 
 def test_full_output_folder_fails_the_build_with_a_clear_error(state: Path, tmp_path: Path) -> None:
-    recipe = write_recipe(tmp_path, "full", [], "tests: {enabled: false}\n")
+    write_recipe(tmp_path, "full", [], "tests: {enabled: false}\n")
     output = tmp_path / "tiny"
     output.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", output], check=True)
     try:
-        result = imagewright("build", recipe, "--state-dir", state, "--output-dir", output)
+        # Relative folders, as a user types them.
+        result = imagewright("build", "recipe.yml", "--state-dir", "state", "--output-dir", "tiny",
+                             cwd=tmp_path)  # fmt: skip
+        left = sorted(p.name for p in output.iterdir())
     finally:
         subprocess.run(["umount", output], check=True)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert "no space left" in result.stderr.lower()
-    assert str(output) in result.stderr
+    assert f"no space left on the device: the output folder {output} is full" in result.stderr
+    assert "--output-dir" in result.stderr
+    assert left == ["full-1.0.0-1.logs", "full-1.0.0-1.scan.json"]  # no partial image
     with Catalog(state) as catalog:
         (record,) = catalog.images()
     assert record.status == ImageStatus.failed
+    assert record.error is not None and "output folder" in record.error
     assert not list((state / "work").iterdir())
     assert str(state) not in loop_devices()
