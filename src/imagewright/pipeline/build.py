@@ -691,8 +691,11 @@ def _as_build_failure(
     error: BaseException, output_dir: Path, state_directory: Path
 ) -> BuildFailed | None:
     """The message a failed build shows, where the error itself would not be clear."""
+    # BuildFailed quotes a component's own output: a full disk there is the image's, not ours.
     if (isinstance(error, OSError) and error.errno == errno.ENOSPC) or (
-        isinstance(error, ImagewrightError) and NO_SPACE in str(error)
+        isinstance(error, ImagewrightError)
+        and not isinstance(error, BuildFailed)
+        and NO_SPACE in str(error)
     ):
         return _no_space(error, output_dir, state_directory)
     if isinstance(error, OSError):
