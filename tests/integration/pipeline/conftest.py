@@ -37,3 +37,66 @@ def state(tmp_path: Path) -> Iterator[Path]:
     yield folder
     assert not mounts_below(tmp_path), "mounts left behind"
     assert str(tmp_path) not in loop_devices(), "loop devices left behind"
+
+
+COMPONENT = """\
+name: {name}
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Configure
+        action: ExecuteBash
+        inputs:
+          commands:
+            - echo "{{{{ Motd }}}}" > /etc/motd
+            - mkdir -p /root/.ssh
+            - echo "ssh-ed25519 AAAAbuildkey builder" > /root/.ssh/authorized_keys
+            - {build_command}
+  - name: validate
+    steps:
+      - name: MotdWritten
+        action: ExecuteBash
+        inputs:
+          commands:
+            - grep -qx "{{{{ Motd }}}}" /etc/motd
+  - name: test
+    steps:
+      - name: MotdInImage
+        action: ExecuteBash
+        inputs:
+          commands:
+            - grep -qx "{{{{ Motd }}}}" /etc/motd
+            - test ! -e /root/.ssh/authorized_keys
+parameters:
+  - Motd:
+      type: string
+      default: unset
+"""
+
+
+def write_recipe(
+    folder: Path,
+    *,
+    build_command: str = "true",
+    name: str = "itest",
+    settings: str = "outputFormats: [raw, qcow2]\n",
+) -> Path:
+    """A recipe with one component (motd, a login key the clean-up must remove, its tests);
+    `settings` adds recipe fields."""
+    (folder / "component.yml").write_text(COMPONENT.format(name=name, build_command=build_command))
+    recipe = folder / "recipe.yml"
+    recipe.write_text(
+        f"""\
+name: {name}
+semanticVersion: 1.0.0
+parentImage: debian:12
+components:
+  - path: component.yml
+    parameters: [{{name: Motd, value: [built-by-imagewright]}}]
+blockDeviceMappings:
+  - deviceName: /dev/xvda
+    ebs: {{volumeSize: 2, encrypted: true, kmsKeyId: alias/images}}
+{settings}"""
+    )
+    return recipe

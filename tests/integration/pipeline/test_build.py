@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from tests.integration.pipeline.conftest import loop_devices
+from tests.integration.pipeline.conftest import loop_devices, write_recipe
 
 from imagewright.images.target import open_target
 from imagewright.mounts import mounts_below
@@ -22,68 +22,13 @@ from imagewright.pipeline.catalog import Catalog, ImageStatus
 
 pytestmark = pytest.mark.integration
 
-COMPONENT = """\
-name: {name}
-schemaVersion: 1.0
-phases:
-  - name: build
-    steps:
-      - name: Configure
-        action: ExecuteBash
-        inputs:
-          commands:
-            - echo "{{{{ Motd }}}}" > /etc/motd
-            - mkdir -p /root/.ssh
-            - echo "ssh-ed25519 AAAAbuildkey builder" > /root/.ssh/authorized_keys
-            - {build_command}
-  - name: validate
-    steps:
-      - name: MotdWritten
-        action: ExecuteBash
-        inputs:
-          commands:
-            - grep -qx "{{{{ Motd }}}}" /etc/motd
-  - name: test
-    steps:
-      - name: MotdInImage
-        action: ExecuteBash
-        inputs:
-          commands:
-            - grep -qx "{{{{ Motd }}}}" /etc/motd
-            - test ! -e /root/.ssh/authorized_keys
-parameters:
-  - Motd:
-      type: string
-      default: unset
-"""
-
-
-def write_recipe(
-    folder: Path, *, build_command: str = "true", boot: bool = False, name: str = "itest"
-) -> Path:
-    (folder / "component.yml").write_text(COMPONENT.format(name=name, build_command=build_command))
-    recipe = folder / "recipe.yml"
-    recipe.write_text(
-        f"""\
-name: {name}
-semanticVersion: 1.0.0
-parentImage: debian:12
-components:
-  - path: component.yml
-    parameters: [{{name: Motd, value: [built-by-imagewright]}}]
-blockDeviceMappings:
-  - deviceName: /dev/xvda
-    ebs: {{volumeSize: 2}}
-outputFormats: [raw, qcow2]
-tests: {{boot: {str(boot).lower()}, bootTimeoutSeconds: 1200}}
-"""
-    )
-    return recipe
-
 
 @pytest.mark.slow
 def test_build_sanitizes_tests_boots_and_records(state: Path, tmp_path: Path) -> None:
-    recipe = write_recipe(tmp_path, boot=True)
+    recipe = write_recipe(
+        tmp_path,
+        settings="outputFormats: [raw, qcow2]\ntests: {boot: true, bootTimeoutSeconds: 1200}\n",
+    )
     output = tmp_path / "out"
     result = build(recipe, state_directory=state, output_dir=output)
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.integration.pipeline.conftest import loop_devices
+from tests.integration.pipeline.conftest import loop_devices, write_recipe
 
 from imagewright.images.target import open_target
 from imagewright.pipeline.build import build
@@ -26,47 +26,6 @@ ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 ACCOUNT = "123456789012"
 FAKE_ACCESS_KEY = "AKIA" + "R7QX2M4PLD6WN3TB"
 FAKE_SECRET_KEY = "wJ9rT2pLq8ZxV4nB7mK1sD3fG6hJ0kL5pO9iU2yT"
-COMPONENT = """\
-name: configure
-schemaVersion: 1.0
-phases:
-  - name: build
-    steps:
-      - name: Configure
-        action: ExecuteBash
-        inputs:
-          commands:
-{commands}
-  - name: test
-    steps:
-      - name: MotdInImage
-        action: ExecuteBash
-        inputs:
-          commands:
-            - grep -qx built-by-imagewright /etc/motd
-"""
-
-
-def write_recipe(folder: Path, name: str, commands: list[str], settings: str) -> Path:
-    lines = "".join(
-        f"            - {command}\n"
-        for command in ["echo built-by-imagewright > /etc/motd", *commands]
-    )
-    (folder / "component.yml").write_text(COMPONENT.format(commands=lines))
-    recipe = folder / "recipe.yml"
-    recipe.write_text(
-        f"""\
-name: {name}
-semanticVersion: 1.0.0
-parentImage: debian:12
-components:
-  - path: component.yml
-blockDeviceMappings:
-  - deviceName: /dev/xvda
-    ebs: {{volumeSize: 2, encrypted: true, kmsKeyId: alias/images}}
-{settings}"""
-    )
-    return recipe
 
 
 def user_data(script: str) -> str:
@@ -92,9 +51,8 @@ KEEP_CLEANUP = "#!/bin/sh\ntouch /var/tmp/build/perform_cleanup\n"
 def test_xfs_uefi_every_format_distributed_to_a_folder(state: Path, tmp_path: Path) -> None:
     recipe = write_recipe(
         tmp_path,
-        "shared",
-        [],
-        f"""\
+        name="shared",
+        settings=f"""\
 workingDirectory: /var/tmp/build
 additionalInstanceConfiguration:
   userDataOverride: {user_data(KEEP_CLEANUP)}
@@ -183,9 +141,8 @@ def test_user_data_without_perform_cleanup_skips_the_clean_up(state: Path, tmp_p
     script = "#!/bin/sh\necho configured-by-user-data > /etc/user-data-ran\n"
     recipe = write_recipe(
         tmp_path,
-        "override",
-        [],
-        f"""\
+        name="override",
+        settings=f"""\
 additionalInstanceConfiguration:
   userDataOverride: {user_data(script)}
 tests: {{enabled: false}}
@@ -209,6 +166,7 @@ tests: {{enabled: false}}
         assert opened.root.read_text("/etc/user-data-ran") == "configured-by-user-data\n"
         assert opened.root.glob("/etc/ssh/ssh_host_*")  # kept, as the seed's rules say
         assert opened.root.glob("/tmp/TOE_*")
+        assert opened.root.exists("/root/.ssh/authorized_keys")
 
 
 def test_public_distribution_of_an_image_with_a_secret_is_blocked(
@@ -216,14 +174,10 @@ def test_public_distribution_of_an_image_with_a_secret_is_blocked(
 ) -> None:
     recipe = write_recipe(
         tmp_path,
-        "public",
-        [
-            "mkdir -p /opt/app",
-            "echo [aws] > /opt/app/config.ini",
-            f"echo aws_access_key_id = {FAKE_ACCESS_KEY} >> /opt/app/config.ini",
-            f"echo aws_secret_access_key = {FAKE_SECRET_KEY} >> /opt/app/config.ini",
-        ],
-        "distributionConfiguration: distribution.yml\ntests: {enabled: false}\n",
+        name="public",
+        build_command="mkdir -p /opt/app && printf '[aws]\\naws_access_key_id = %s\\n"
+        f"aws_secret_access_key = %s\\n' {FAKE_ACCESS_KEY} {FAKE_SECRET_KEY} > /opt/app/config.ini",
+        settings="distributionConfiguration: distribution.yml\ntests: {enabled: false}\n",
     )
     (tmp_path / "distribution.yml").write_text(
         """\
@@ -256,7 +210,7 @@ distributions:
 
 
 def test_full_output_folder_fails_the_build_with_a_clear_error(state: Path, tmp_path: Path) -> None:
-    write_recipe(tmp_path, "full", [], "tests: {enabled: false}\n")
+    write_recipe(tmp_path, name="full", settings="tests: {enabled: false}\n")
     output = tmp_path / "tiny"
     output.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", output], check=True)
