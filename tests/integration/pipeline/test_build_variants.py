@@ -26,6 +26,7 @@ ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 ACCOUNT = "123456789012"
 FAKE_ACCESS_KEY = "AKIA" + "R7QX2M4PLD6WN3TB"
 FAKE_SECRET_KEY = "wJ9rT2pLq8ZxV4nB7mK1sD3fG6hJ0kL5pO9iU2yT"
+KEEP_CLEANUP = "#!/bin/sh\ntouch /var/tmp/build/perform_cleanup\n"  # user data as Image Builder's
 
 
 def user_data(script: str) -> str:
@@ -43,9 +44,6 @@ def imagewright(*args: object, cwd: Path | None = None) -> subprocess.CompletedP
 
 def output_of(*argv: object) -> str:
     return subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=True).stdout
-
-
-KEEP_CLEANUP = "#!/bin/sh\ntouch /var/tmp/build/perform_cleanup\n"
 
 
 def test_xfs_uefi_every_format_distributed_to_a_folder(state: Path, tmp_path: Path) -> None:
