@@ -261,8 +261,14 @@ def _find_root(
             problems.append(error.message)
     if fallback is not None:
         return fallback
-    detail = "; ".join(problems) or "no file system holds /etc/os-release or /etc/fstab"
+    probed = ", ".join(_describe(r) for r in usable)
+    detail = "; ".join(problems) or f"none of {probed} holds /etc/os-release or /etc/fstab"
     raise BadTargetError(f"{disk}: no root file system found ({detail})")
+
+
+def _describe(region: Region) -> str:
+    where = f"partition {region.number}" if region.number else "the disk"
+    return f"{region.fstype} on {where}"
 
 
 def _fstab_filesystems(
