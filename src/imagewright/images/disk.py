@@ -270,6 +270,7 @@ def fill_filesystem(
         options = ("nouuid",) if fstype == "xfs" else ()
         with mount(device, target, fstype=fstype, options=options):
             copy_tree(tree, target)
+            flush(target)
     except CommandError as error:
         if "space" in error.stderr.lower() or "allocate" in error.stderr.lower():
             raise ImagewrightError(
@@ -283,6 +284,12 @@ def copy_tree(source: Path, destination: Path) -> None:
     """Copy source's contents into destination keeping owners, modes, xattrs, links and holes
     (file systems mounted below source included, as `mkfs.ext4 -d` does)."""
     run(["cp", "--archive", "--sparse=always", f"{source}/.", destination])
+
+
+def flush(mountpoint: Path) -> None:
+    """Write a file system's dirty data to its device now: what was written is on the image
+    even if the unmount that follows has to be lazy (something still using the mount)."""
+    run(["sync", "--file-system", mountpoint])
 
 
 def _make_root(tree: Path, device: Path, root: PartitionLayout, scratch: Path) -> None:
@@ -319,6 +326,7 @@ def _write_fstab(device: Path, layout: DiskLayout, scratch: Path) -> None:
             if number not in dropped and not line.startswith("# UNCONFIGURED")
         ]
         image.write_text("/etc/fstab", "\n".join([*kept, *ours.values()]) + "\n")
+        flush(target)
 
 
 def _replaced_by_disk(entry: FstabEntry, ours: dict[str, str]) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from imagewright.errors import BadTargetError, MountError
 from imagewright.images import archive
+from imagewright.images.disk import flush
 from imagewright.images.fstab import find_region, parse_fstab
 from imagewright.images.probe import (
     ROOT_FILESYSTEMS,
@@ -84,8 +85,8 @@ class OpenedImage:
 
     def sync(self) -> None:
         """Flush every mounted file system so `raw_disk` holds what the files hold."""
-        if self.filesystems:
-            os.sync()
+        for filesystem in self.filesystems:
+            flush(self.host_path(filesystem))
 
     @contextmanager
     def unmounted(self) -> Iterator[None]:
