@@ -21,7 +21,7 @@ from imagewright.images.fstab import FstabEntry, parse_fstab
 from imagewright.images.scratch import scratch_dir
 from imagewright.mounts import loop_attach, mount
 from imagewright.paths import ImageRoot
-from imagewright.run import require_tool, run
+from imagewright.run import base_environment, require_tool, run
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,13 @@ def fill_filesystem(
         if fstype in ("ext2", "ext3", "ext4"):
             run([*argv[:-1], "-d", str(tree), argv[-1]])
             return
-        run(argv)
+        if fstype == "btrfs" and filesystem.uuid:
+            run(
+                _hide_other_devices(argv, scratch),
+                env=base_environment({"BLKID_FILE": "/dev/null"}),
+            )
+        else:
+            run(argv)
         target = scratch / "fill"
         target.mkdir(exist_ok=True)
         options = ("nouuid",) if fstype == "xfs" else ()
@@ -278,6 +284,26 @@ def fill_filesystem(
                 hint="give a larger size, or leave the size out to fit the tree",
             ) from error
         raise
+
+
+def _hide_other_devices(argv: list[str], scratch: Path) -> list[str]:
+    """argv run where the device lists are empty (a private mount namespace).
+
+    mkfs.btrfs refuses a UUID that any block device on the host has. Re-making a file system
+    with its own UUID (re-packing), or making one while a copy of the image is attached
+    elsewhere, is meant to duplicate it; the kernel keeps same-UUID btrfs copies apart.
+    """
+    empty_file = scratch / "no-partitions"
+    empty_file.touch()
+    empty_dir = scratch / "no-block-devices"
+    empty_dir.mkdir(exist_ok=True)
+    script = (
+        'mount --bind "$1" /proc/partitions && mount --bind "$2" /sys/block && shift 2 && exec "$@"'
+    )
+    return [
+        require_tool("unshare"), "--mount", "--propagation", "private", "--",
+        "sh", "-c", script, "sh", str(empty_file), str(empty_dir), *argv,
+    ]  # fmt: skip
 
 
 def copy_tree(source: Path, destination: Path) -> None:
