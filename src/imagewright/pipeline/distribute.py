@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from imagewright.config.distribution import Distribution, DistributionConfiguration
-from imagewright.config.yamlload import load_model
+from imagewright.config.yamlload import load_model, read_text_file
 from imagewright.errors import (
     BadTargetError,
     ConfigError,
@@ -137,11 +137,7 @@ class DistributionBlocked(GateFailed):
 def read_scan_report(path: Path) -> Report:
     """A report written by `imagewright scan --format json`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ConfigError(Problem("scan report not found", file=path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(Problem(f"cannot read the scan report: {e}", file=path)) from e
+        document = json.loads(read_text_file(path, "scan report"))
     except json.JSONDecodeError as e:
         raise ConfigError(Problem(f"not valid JSON: {e.msg}", file=path, line=e.lineno)) from e
     try:

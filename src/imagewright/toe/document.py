@@ -27,6 +27,7 @@ from imagewright.config.yamlload import (
     plain,
     position,
     problems_from,
+    read_text_file,
 )
 from imagewright.errors import ConfigError, Problem
 from imagewright.registry import suggest
@@ -457,10 +458,5 @@ def load(path: Path, *, platform: Platform | None = None) -> LoadedDocument:
     platform: validate module support for that platform; None (run time) leaves it to the step,
     which then fails with "not supported on linux".
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise ConfigError(Problem("document not found", file=path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(Problem(f"cannot read document: {e}", file=path)) from e
+    text = read_text_file(path, "document")
     return LoadedDocument(path, text, check_text(text, path, platform))

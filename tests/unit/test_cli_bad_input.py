@@ -1,0 +1,129 @@
+"""Bad input on every verb: a clear message naming the file (and line), the documented exit
+code, and never a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from imagewright.cli import main
+
+SCRIPT = Path(sys.executable).with_name("imagewright")
+
+DOCUMENT = """\
+name: demo-component
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: hello
+        action: ExecuteBash
+        inputs:
+          commands: ["true"]
+"""
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str]:
+    """Exit code and stderr of one in-process run; a traceback fails the test."""
+    code = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+def script(*argv: object, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The installed console script, for exit codes and stderr as a user sees them."""
+    done = subprocess.run(
+        [str(SCRIPT), *map(str, argv)], capture_output=True, text=True, timeout=timeout
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture
+def hang_guard() -> Iterator[None]:
+    """Fails the test instead of hanging when a verb blocks reading its input."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError("the command blocked reading its input")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(30)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.yml"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.fixture
+def document(tmp_path: Path) -> Path:
+    path = tmp_path / "component.yml"
+    path.write_text(DOCUMENT)
+    return path
+
+
+# -- files that are not files -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["lint", "{bad}"], 2),
+        (["build", "{bad}"], 2),
+        (["toe", "validate", "-d", "{bad}"], 1),
+        (["toe", "run", "-d", "{bad}"], 2),
+        (["toe", "run", "-c", "{bad}"], 2),
+        (["lint", "{document}", "--policy", "{bad}"], 2),
+        (["lint", "{document}", "--scan-report", "{bad}"], 2),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else str(value),
+)
+def test_a_fifo_or_device_is_refused_not_read_forever(
+    argv: list[str],
+    code: int,
+    fifo: Path,
+    document: Path,
+    hang_guard: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for bad in (fifo, Path("/dev/zero")):
+        got, err = cli(capsys, *(a.format(bad=bad, document=document) for a in argv))
+        assert got == code, err
+        assert f"{bad}: is a FIFO, socket or device" in err
+
+
+def test_the_console_script_refuses_a_fifo(fifo: Path) -> None:
+    done = script("lint", fifo, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"imagewright: error: {fifo}: is a FIFO")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["lint", "{bad}"], ["build", "{bad}"], ["toe", "run", "-d", "{bad}"]],
+    ids=" ".join,
+)
+def test_a_folder_or_undecodable_file_names_the_file(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    garbage = tmp_path / "garbage.yml"
+    garbage.write_bytes(b"\x00\x01\xff\xfe" + os.urandom(64))
+    for bad, message in ((tmp_path, "is a folder"), (garbage, "is not UTF-8 text")):
+        code, err = cli(capsys, *(a.format(bad=bad) for a in argv))
+        assert code == 2
+        assert f"{bad}: {message}" in err
