@@ -127,3 +127,32 @@ def test_a_folder_or_undecodable_file_names_the_file(
         code, err = cli(capsys, *(a.format(bad=bad) for a in argv))
         assert code == 2
         assert f"{bad}: {message}" in err
+
+
+# -- report destinations --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["scan", "{tree}", "--output", "{out}"],
+        ["sanitize", "{tree}", "--dry-run", "--json", "{out}"],
+        ["lint", "{document}", "--output", "{out}"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_a_report_destination_that_cannot_be_written_is_named(
+    argv: list[str], tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "hostname").write_text("demo\n")
+    for out, message in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "missing" / "report", "its parent is not an existing folder"),
+        (document / "report", "its parent is not an existing folder"),
+    ):
+        code, err = cli(capsys, *(a.format(tree=tree, out=out, document=document) for a in argv))
+        assert code == 2, err
+        assert f"{out}: {argv[-2]}: {message}" in err
+    assert sorted(p.name for p in tree.rglob("*")) == ["etc", "hostname"]
