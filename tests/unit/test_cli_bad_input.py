@@ -3,6 +3,7 @@ code, and never a traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -36,6 +37,14 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str]:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return code, err
+
+
+def cli_stdout(capsys: pytest.CaptureFixture[str], *argv: object) -> str:
+    """Stdout of an in-process run that must succeed."""
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out
 
 
 def script(*argv: object, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -156,3 +165,41 @@ def test_a_report_destination_that_cannot_be_written_is_named(
         assert code == 2, err
         assert f"{out}: {argv[-2]}: {message}" in err
     assert sorted(p.name for p in tree.rglob("*")) == ["etc", "hostname"]
+
+
+# -- recipes and components -----------------------------------------------------------------
+
+RECIPE = """\
+name: demo-image
+semanticVersion: 1.0.0
+parentImage: debian:12
+components:
+  - path: component.yml
+"""
+
+
+def recipe(tmp_path: Path, text: str, document: Path) -> Path:
+    assert document.parent == tmp_path
+    path = tmp_path / "recipe.yml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("version", ["1073741824.0.0", "1.99999999999999999999999.0"])
+def test_a_version_beyond_image_builders_limit_is_refused(
+    version: str, tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    path = recipe(tmp_path, RECIPE.replace("1.0.0", version), document)
+    code, err = cli(capsys, "build", path, "--state-dir", state)
+    assert code == 2
+    assert f"{path}:2:1: semanticVersion:" in err
+    assert "at most 1073741823" in err
+    code, err = cli(capsys, "components", "create", "--data", document, "--semantic-version",
+                    version, "--state-dir", state)  # fmt: skip
+    assert code == 2
+    assert "each 0 to 1073741823" in err
+    assert json.loads(cli_stdout(capsys, "images", "list", "--state-dir", state, "--json")) == []
+    assert (
+        json.loads(cli_stdout(capsys, "components", "list", "--state-dir", state, "--json")) == []
+    )

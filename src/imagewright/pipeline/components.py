@@ -44,7 +44,7 @@ def create_component(
         raise ConfigError(
             Problem(
                 f"'{semantic_version}' is not a semantic version: expected x.y.z with numbers "
-                "(no wildcards)",
+                "(no wildcards), each 0 to 1073741823",
                 field="semanticVersion",
             )
         )
