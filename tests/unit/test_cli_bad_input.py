@@ -203,3 +203,51 @@ def test_a_version_beyond_image_builders_limit_is_refused(
     assert (
         json.loads(cli_stdout(capsys, "components", "list", "--state-dir", state, "--json")) == []
     )
+
+
+def _build_fails_before_recording(
+    capsys: pytest.CaptureFixture[str], path: Path, *options: object
+) -> str:
+    state = path.parent / "state"
+    code, err = cli(capsys, "build", path, "--state-dir", state, *options)
+    assert code == 2, err
+    assert json.loads(cli_stdout(capsys, "images", "list", "--state-dir", state, "--json")) == []
+    return err
+
+
+def test_build_refuses_an_output_folder_that_cannot_be_one(
+    tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = recipe(tmp_path, RECIPE, document)
+    for output in (document, document / "nested", Path("/dev/null")):
+        err = _build_fails_before_recording(capsys, path, "--output-dir", output)
+        assert f"{output}: cannot be the output folder" in err
+
+
+@pytest.mark.parametrize(
+    ("parent", "message"),
+    [
+        ("ami-0123456789abcdef0", "is an AWS image"),
+        ("ssm:/aws/service/debian/12", "is an AWS image"),
+        ("no-such-image.raw", "is neither a known base nor an existing file"),
+        ("/dev/null", "is neither a directory nor an image file"),
+        ("pipe.yml", "is neither a directory nor an image file"),
+        ("truncated.img", "is not a disk image, qcow2 image or tar archive"),
+        ("garbage.qcow2", "is not a disk image, qcow2 image or tar archive"),
+    ],
+)
+def test_a_parent_image_that_cannot_be_used_is_named_at_its_line(
+    parent: str,
+    message: str,
+    tmp_path: Path,
+    document: Path,
+    fifo: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with (tmp_path / "truncated.img").open("wb") as image:
+        image.truncate(1 << 20)
+    (tmp_path / "garbage.qcow2").write_bytes(b"QFJ\xfb" + os.urandom(4000))
+    path = recipe(tmp_path, RECIPE.replace("debian:12", parent), document)
+    err = _build_fails_before_recording(capsys, path)
+    assert f"{path}:3:1: parentImage: " in err
+    assert message in err

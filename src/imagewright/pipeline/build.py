@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +189,14 @@ def resolve_components(
     if problems:
         raise ConfigError(problems)
     return resolved
+
+
+def _check_output_dir(output_dir: Path) -> None:
+    """The output folder exists or can be made: its nearest existing ancestor is a folder."""
+    existing = next(p for p in (output_dir, *output_dir.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        why = "it is not a folder" if existing == output_dir else f"{existing} is not a folder"
+        raise ConfigError(Problem(f"cannot be the output folder: {why}", file=output_dir))
 
 
 def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> None:
@@ -485,10 +493,19 @@ def build(
     events = events or Events()
     recipe, tree = load_recipe(recipe_path)
     recipe_path = recipe_path.resolve()
+    if output_dir is not None:
+        _check_output_dir(output_dir)
     with Catalog(state_directory) as catalog:
         cleaned = release_stale(catalog)
         _report_cleanup(cleaned)
-        parent = parse_parent(recipe.parent_image, recipe_path.parent)
+        try:
+            parent = parse_parent(recipe.parent_image, recipe_path.parent)
+        except ConfigError as error:
+            line, column = position(tree, ["parentImage"])
+            raise ConfigError(
+                [replace(p, file=recipe_path, line=line, column=column) for p in error.problems],
+                hint=error.hint,
+            ) from error
         _check_sanitize_profile(recipe, recipe_path, tree)
         components = resolve_components(recipe, recipe_path, tree, catalog)
         work_dir = catalog.work_root / f"build-{uuid.uuid4().hex[:12]}"
