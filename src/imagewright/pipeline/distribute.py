@@ -140,11 +140,16 @@ def read_scan_report(path: Path) -> Report:
         document = json.loads(read_text_file(path, "scan report"))
     except json.JSONDecodeError as e:
         raise ConfigError(Problem(f"not valid JSON: {e.msg}", file=path, line=e.lineno)) from e
+    if not isinstance(document, dict) or "findings" not in document:
+        raise ConfigError(
+            Problem("not a scan report: expected a JSON object with 'findings'", file=path),
+            hint="imagewright scan ROOT --format json --output FILE",
+        )
     try:
         return Report.model_validate(
-            {"target": document.get("target", str(path)), "findings": document.get("findings", [])}
+            {"target": document.get("target", str(path)), "findings": document["findings"]}
         )
-    except (ValidationError, AttributeError) as e:
+    except ValidationError as e:
         raise ConfigError(Problem(f"not a scan report: {e}", file=path)) from e
 
 
