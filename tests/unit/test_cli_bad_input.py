@@ -251,3 +251,52 @@ def test_a_parent_image_that_cannot_be_used_is_named_at_its_line(
     err = _build_fails_before_recording(capsys, path)
     assert f"{path}:3:1: parentImage: " in err
     assert message in err
+
+
+# -- toe --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--log-directory", "--state-directory"])
+def test_toe_run_folder_options_that_are_files_are_refused(
+    option: str, tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = cli(capsys, "toe", "run", "-d", document, option, document)
+    assert code == 2
+    assert f"{document}: {option}: is not a folder" in err
+    assert not list(tmp_path.glob("TOE_*"))
+
+
+@pytest.mark.parametrize("documents", ["", ",", " , "])
+def test_toe_validate_without_documents_is_a_usage_error(
+    documents: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = cli(capsys, "toe", "validate", "-d", documents)
+    assert code == 2
+    assert "--documents: no documents to validate" in err
+
+
+# -- scan reports given to the gate -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ['{"documents": []}', "[]", '"findings"', '{"findings": {"a": 1}}', "{}"]
+)
+def test_json_that_is_not_a_scan_report_does_not_pass_the_gate(
+    text: str, tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "scan.json"
+    report.write_text(text)
+    config = tmp_path / "distribution.yml"
+    config.write_text(
+        "name: local\ndistributions:\n  - localExportConfiguration: {directory: out}\n"
+    )
+    image = tmp_path / "demo.raw"
+    image.write_bytes(b"\0" * 4096)
+    for argv in (
+        ["lint", document, "--scan-report", report],
+        ["distribute", image, "--config", config, "--scan-report", report],
+    ):
+        code, err = cli(capsys, *argv)
+        assert code == 2, err
+        assert f"{report}: not a scan report" in err
+    assert not (tmp_path / "out").exists()
