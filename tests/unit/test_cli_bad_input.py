@@ -300,3 +300,20 @@ def test_json_that_is_not_a_scan_report_does_not_pass_the_gate(
         assert code == 2, err
         assert f"{report}: not a scan report" in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("timeout", ["99999999999999999999999", "2147483648", "0", "-2"])
+def test_a_step_timeout_that_cannot_be_waited_for_is_a_document_error(
+    timeout: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "timeout.yml"
+    path.write_text(
+        DOCUMENT.replace("        action:", f"        timeoutSeconds: {timeout}\n        action:")
+    )
+    code, err = cli(capsys, "toe", "validate", "-d", path)
+    assert code == 1
+    assert f"{path}:7:9: phases[0].steps[0].timeoutSeconds: must be a number of seconds" in err
+    code, err = cli(capsys, "toe", "run", "-d", path, "--log-directory", tmp_path)
+    assert code == 2
+    assert "timeoutSeconds" in err
+    assert not list(tmp_path.glob("TOE_*"))

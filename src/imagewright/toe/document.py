@@ -39,6 +39,8 @@ Loc = tuple[str | int, ...]
 NAME_RULE = r"^[A-Za-z0-9_-]{1,128}$"
 VARIABLE_RULE = r"^[A-Za-z0-9_-]{3,128}$"
 DEFAULT_TIMEOUT = 7200
+# Beyond this a timeout cannot be waited for (threading.TIMEOUT_MAX is about 2^33 seconds).
+MAX_TIMEOUT = 2**31 - 1
 KNOWN_PHASES = ("build", "validate", "test")
 DELIMITERS = frozenset({".", ",", ";", ":", "\n", "\t", " ", "-", "_"})
 IF_ACTIONS = ("Execute", "Skip", "Abort")
@@ -259,9 +261,12 @@ class _Checker:
         if (
             isinstance(timeout, int)
             and not isinstance(timeout, bool)
-            and (timeout == 0 or timeout < -1)
+            and (timeout == 0 or timeout < -1 or timeout > MAX_TIMEOUT)
         ):
-            self.add((*loc, "timeoutSeconds"), "must be a positive number of seconds or -1 (none)")
+            self.add(
+                (*loc, "timeoutSeconds"),
+                f"must be a number of seconds from 1 to {MAX_TIMEOUT}, or -1 (none)",
+            )
         loop = step.get("loop")
         loop_name = self._loop(loop, (*loc, "loop")) if isinstance(loop, Mapping) else None
         if "if" in step:
