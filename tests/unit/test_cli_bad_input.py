@@ -3,6 +3,7 @@ code, and never a traceback."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -11,8 +12,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from imagewright.cli import main
 
@@ -317,3 +322,137 @@ def test_a_step_timeout_that_cannot_be_waited_for_is_a_document_error(
     assert code == 2
     assert "timeoutSeconds" in err
     assert not list(tmp_path.glob("TOE_*"))
+
+
+# -- every file-reading verb against the same malformed files ---------------------------------
+
+MALFORMED = {
+    "missing": None,
+    "empty": "",
+    "syntax": "name: [unclosed\n  phases: {\n",
+    "list": "- name: a\n- name: b\n",
+    "scalar": "just a string\n",
+    "tab": "name:\tdemo\n\tphases: []\n",
+    "duplicate": "name: a\nname: b\n",
+    "unicode": "名前: ☃\n\u202eevil: \U0001f4a5\n",
+    "huge-number": "name: 1" + "0" * 400 + "\nsemanticVersion: 1e999\n",
+}
+# A line to name where YAML itself tells one.
+LINES = {"syntax": 2, "tab": 1, "duplicate": 2}
+# Inputs that are valid for a verb: an empty policy is the default policy; any mapping is a
+# variables file.
+VALID_FOR = {"lint --policy": {"empty"}, "toe run --variables-file": {"unicode", "huge-number"}}
+
+FILE_VERBS: dict[str, tuple[list[str], int]] = {
+    "toe validate": (["toe", "validate", "-d", "{file}"], 1),
+    "toe run": (["toe", "run", "-d", "{file}", "-l", "{tmp}"], 2),
+    "toe run --config": (["toe", "run", "-c", "{file}"], 2),
+    "toe run --variables-file": (["toe", "run", "-d", "{document}", "--variables-file", "{file}",
+                                  "-l", "{tmp}"], 2),
+    "build": (["build", "{file}", "--state-dir", "{tmp}/state"], 2),
+    "components create": (["components", "create", "--data", "{file}", "--semantic-version",
+                           "1.0.0", "--state-dir", "{tmp}/state"], 2),
+    "lint": (["lint", "{file}"], 2),
+    "lint --policy": (["lint", "{document}", "--policy", "{file}"], 2),
+    "lint --scan-report": (["lint", "{document}", "--scan-report", "{file}"], 2),
+    "distribute --config": (["distribute", "{document}", "--config", "{file}", "--scan-report",
+                             "{report}"], 2),
+    "distribute --scan-report": (["distribute", "{document}", "--config", "{document}",
+                                  "--scan-report", "{file}"], 2),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("verb", sorted(FILE_VERBS))
+def test_every_verb_names_the_malformed_file(
+    verb: str, tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv, expected = FILE_VERBS[verb]
+    report = tmp_path / "scan.json"
+    report.write_text('{"target": "demo", "findings": []}\n')
+    for kind, text in MALFORMED.items():
+        if kind in VALID_FOR.get(verb, ()):
+            continue
+        file = tmp_path / f"{kind}.yml"
+        if text is not None:
+            file.write_text(text)
+        line = LINES.get(kind) if "scan-report" not in verb else None
+        values = {"file": file, "tmp": tmp_path, "document": document, "report": report}
+        code, err = cli(capsys, *(a.format(**values) for a in argv))
+        assert code == expected, f"{kind}: {err}"
+        assert f"{file}:{line}:" in err if line else f"{file}" in err, f"{kind}: {err}"
+    assert not list(tmp_path.glob("TOE_*"))
+
+
+# -- wrong values at every level of a recipe (hypothesis) -------------------------------------
+
+# Every field and nested field of a recipe; its only component is missing, so whatever the
+# mutation, the build stops in the preflight (exit 2) and never starts.
+FULL_RECIPE: dict[str, Any] = {
+    "name": "demo-image",
+    "semanticVersion": "1.0.0",
+    "description": "demo",
+    "parentImage": "debian:12",
+    "components": [{"path": "missing.yml", "parameters": [{"name": "p1", "value": ["v"]}]}],
+    "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 8, "iops": 3000}}],
+    "workingDirectory": "/tmp",
+    "additionalInstanceConfiguration": {"systemsManagerAgent": {"uninstallAfterBuild": True}},
+    "tags": {"team": "platform"},
+    "outputFormats": ["raw"],
+    "fileSystem": "ext4",
+    "bootMode": "bios",
+    "sanitizeProfile": "ec2-image-builder",
+    "tests": {"enabled": True, "boot": False, "bootTimeoutSeconds": 900},
+}
+
+
+def _locations(tree: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            found += _locations(value, (*prefix, key))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            found += _locations(value, (*prefix, index))
+    return found
+
+
+LOCATIONS = _locations(FULL_RECIPE)
+WRONG_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from(["x", "name", "☃", "ebs"]), st.integers(), max_size=2),
+)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(location=st.sampled_from(LOCATIONS), value=WRONG_VALUES, block_style=st.booleans())
+def test_a_recipe_with_any_wrong_value_is_refused_in_the_preflight(
+    location: tuple[str | int, ...],
+    value: Any,
+    block_style: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy.deepcopy(FULL_RECIPE)
+    node: Any = tree
+    for key in location[:-1]:
+        node = node[key]
+    node[location[-1]] = value
+    path = tmp_path / "recipe.yml"
+    if block_style:
+        yaml = YAML()
+        yaml.default_flow_style = False
+        with path.open("w") as out:
+            yaml.dump(tree, out)
+    else:
+        path.write_text(json.dumps(tree))
+    code, err = cli(capsys, "build", path, "--state-dir", tmp_path / "state")
+    assert code == 2, err
+    assert str(path) in err
+    assert f"{path}:" in err, "every problem of a recipe names a line"
