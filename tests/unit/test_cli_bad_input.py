@@ -456,3 +456,31 @@ def test_a_recipe_with_any_wrong_value_is_refused_in_the_preflight(
     assert code == 2, err
     assert str(path) in err
     assert f"{path}:" in err, "every problem of a recipe names a line"
+
+
+# -- conflicting and empty options ------------------------------------------------------------
+
+
+def test_an_operation_both_enabled_and_disabled_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "machine-id").write_text("0123456789abcdef0123456789abcdef\n")
+    code, err = cli(capsys, "sanitize", tmp_path, "--enable", "machine-id",
+                    "--disable", "bash-history,machine-id")  # fmt: skip
+    assert code == 2
+    assert "--enable/--disable: machine-id: both enabled and disabled" in err
+    assert (tmp_path / "etc" / "machine-id").read_text().startswith("0123")
+
+
+def test_an_empty_component_name_is_refused_not_replaced(
+    tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    code, err = cli(capsys, "components", "create", "--data", document, "--semantic-version",
+                    "1.0.0", "--name", "", "--state-dir", state)  # fmt: skip
+    assert code == 2
+    assert "name: '' is not a valid component name" in err
+    assert (
+        json.loads(cli_stdout(capsys, "components", "list", "--state-dir", state, "--json")) == []
+    )

@@ -49,12 +49,13 @@ def create_component(
             )
         )
     loaded = load(document, platform=Platform(platform.lower()))
-    name = name or loaded.document.name
-    if not name:
-        raise ConfigError(
-            Problem("the document has no name", file=document, field="name"),
-            hint="give one with --name",
-        )
+    if name is None:
+        name = loaded.document.name
+        if not name:
+            raise ConfigError(
+                Problem("the document has no name", file=document, field="name"),
+                hint="give one with --name",
+            )
     if not re.match(RESOURCE_NAME, name):
         raise ConfigError(
             Problem(
