@@ -484,3 +484,22 @@ def test_an_empty_component_name_is_refused_not_replaced(
     assert (
         json.loads(cli_stdout(capsys, "components", "list", "--state-dir", state, "--json")) == []
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n- b\n", "{path}:1:1: expected a mapping"),
+        (RECIPE + "tests: 5\n", "{path}:6:1: tests: expected a mapping"),
+        (RECIPE + "workingDirectory: tmp\n", "{path}:6:1: workingDirectory: must be an absolute"),
+    ],
+)
+def test_validation_messages_carry_no_library_internals(
+    text: str, expected: str, tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = recipe(tmp_path, text, document)
+    code, err = cli(capsys, "build", path, "--state-dir", tmp_path / "state")
+    assert code == 2
+    assert expected.format(path=path) in err
+    assert "Value error" not in err
+    assert "instance of" not in err

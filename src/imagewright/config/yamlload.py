@@ -172,6 +172,15 @@ def field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
+def validation_message(item: Any) -> str:
+    """pydantic's message for one error, without its "Value error, " prefix or class names."""
+    if item["type"] == "value_error":
+        return str(item["ctx"]["error"])
+    if item["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return "expected a mapping"
+    return str(item["msg"])
+
+
 def problems_from(
     error: ValidationError, tree: Any, source: Path | str, model: type[BaseModel]
 ) -> list[Problem]:
@@ -180,7 +189,7 @@ def problems_from(
         loc = [part for part in item["loc"] if not _is_union_tag(part)]
         line, column = position(tree, loc)
         suggestion = None
-        message = item["msg"]
+        message = validation_message(item)
         if item["type"] == "extra_forbidden":
             owner = model_at(model, loc[:-1])
             allowed = field_names(owner) if owner else []

@@ -28,6 +28,7 @@ from imagewright.config.yamlload import (
     position,
     problems_from,
     read_text_file,
+    validation_message,
 )
 from imagewright.errors import ConfigError, Problem
 from imagewright.registry import suggest
@@ -339,7 +340,7 @@ class _Checker:
         elif item["type"] == "missing":
             self.add(loc, f"required input of {spec.name} is missing")
         else:
-            self.add(loc, item["msg"])
+            self.add(loc, validation_message(item))
 
     def _step_limits(self, spec: ActionSpec, step: Mapping[str, Any], loc: Loc) -> None:
         if spec.name == "ExecuteDocument":
