@@ -503,3 +503,34 @@ def test_validation_messages_carry_no_library_internals(
     assert expected.format(path=path) in err
     assert "Value error" not in err
     assert "instance of" not in err
+
+
+# -- the state folder -------------------------------------------------------------------------
+
+CATALOG_VERBS = [
+    ["images", "list"],
+    ["images", "show", "demo:1.0.0"],
+    ["components", "list"],
+    ["cleanup"],
+    ["build", "{recipe}"],
+]
+
+
+@pytest.mark.parametrize("argv", CATALOG_VERBS, ids=" ".join)
+def test_a_state_folder_or_catalog_that_cannot_be_used_is_named(
+    argv: list[str], tmp_path: Path, document: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = recipe(tmp_path, RECIPE, document)
+    garbage = tmp_path / "garbage-state"
+    garbage.mkdir()
+    (garbage / "catalog.db").write_bytes(b"SQLite format 3\0" + os.urandom(4000))
+    folder = tmp_path / "folder-state"
+    (folder / "catalog.db").mkdir(parents=True)
+    for state, message in (
+        (document, f"{document}: cannot create the state folder"),
+        (garbage, f"{garbage / 'catalog.db'}: not a usable catalog"),
+        (folder, f"{folder / 'catalog.db'}: not a usable catalog"),
+    ):
+        code, err = cli(capsys, *(a.format(recipe=path) for a in argv), "--state-dir", state)
+        assert code == 2, err
+        assert message in err
