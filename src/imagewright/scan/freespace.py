@@ -8,6 +8,7 @@ xfs and btrfs tools read a device, so the region is attached read-only to a loop
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,17 +48,19 @@ def merge(ranges: Sequence[tuple[int, int]]) -> Ranges:
 
 
 def subtract(ranges: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]]) -> Ranges:
-    """The parts of ranges not covered by taken."""
+    """The parts of ranges not covered by taken (pass taken merged when calling this often)."""
     result: Ranges = []
     taken = merge(taken)
+    ends = [end for _, end in taken]
     for start, end in merge(ranges):
         cursor = start
-        for taken_start, taken_end in taken:
-            if taken_end <= cursor or taken_start >= end:
-                continue
+        index = bisect.bisect_right(ends, cursor)  # the first taken range ending after cursor
+        while index < len(taken) and taken[index][0] < end:
+            taken_start, taken_end = taken[index]
             if taken_start > cursor:
                 result.append((cursor, taken_start))
             cursor = max(cursor, taken_end)
+            index += 1
         if cursor < end:
             result.append((cursor, end))
     return result
@@ -138,12 +141,13 @@ def btrfs_free_ranges(disk: Path, region: Region) -> Ranges:
         extents = dump("dump-tree", "-t", "extent")
     nodesize = int(_first(_BTRFS_NODESIZE, superblock))
     device_size = int(_first(_BTRFS_DEVICE_SIZE, superblock))
-    used = []
-    for bytenr, kind, value in _BTRFS_EXTENT.findall(extents):
-        # skinny tree blocks carry their level in the key, not their length
-        used.append(
+    used = merge(
+        [
+            # skinny tree blocks carry their level in the key, not their length
             (int(bytenr), int(bytenr) + (nodesize if kind == "METADATA_ITEM" else int(value)))
-        )
+            for bytenr, kind, value in _BTRFS_EXTENT.findall(extents)
+        ]
+    )
     free: Ranges = []
     allocated: Ranges = []
     for chunk in _btrfs_chunks(chunks):
