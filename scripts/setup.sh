@@ -9,9 +9,9 @@ APT_PACKAGES=(
     mmdebstrap debian-archive-keyring arch-test uidmap
     e2fsprogs xfsprogs btrfs-progs dosfstools fdisk gdisk parted kpartx zerofree
     mount util-linux coreutils attr acl libarchive-tools tar zstd xz-utils
-    qemu-utils qemu-system-x86 ovmf grub-pc-bin grub-efi-amd64-bin
+    qemu-utils qemu-system-x86 ovmf grub-pc-bin grub-efi-amd64-bin mtools
     openssh-client ca-certificates curl putty-tools
-    chromium
+    chromium rpm
 )
 
 if [ "$(id -u)" -ne 0 ]; then

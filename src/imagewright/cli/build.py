@@ -25,6 +25,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--json-events", action="store_true", help="one JSON object per progress event on stdout"
     )
     parser.add_argument(
+        "--policy",
+        type=Path,
+        help="policy file for the distribution gate: trusted accounts, public images, threshold",
+    )
+    parser.add_argument(
+        "--trusted-accounts",
+        default="",
+        metavar="ID,…",
+        help="AWS account IDs the image may be shared with (added to the policy's)",
+    )
+    parser.add_argument(
         "--keep-work", action="store_true", help="keep the work folder (disks) for inspection"
     )
 
@@ -34,6 +45,7 @@ def _emit(line: str) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from imagewright.cli.lint import policy_from
     from imagewright.pipeline.build import build
     from imagewright.pipeline.events import Events
 
@@ -43,6 +55,7 @@ def handle(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         events=Events(_emit if args.json_events else None),
         keep_work=args.keep_work,
+        policy=policy_from(args),
     )
     if not args.json_events:
         record = result.record
@@ -50,6 +63,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"built {record.reference} ({record.status.value})", file=out)
         for artifact in record.artifacts:
             print(f"  {artifact.format:<6} {artifact.path}  sha256:{artifact.sha256}", file=out)
+        print(f"  scan   {result.scan}", file=out)
         if result.junit is not None:
             print(f"  tests  {result.junit}", file=out)
         print(f"  logs   {result.log_dir}", file=out)

@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from imagewright.errors import ConfigError
     from imagewright.findings import Severity
-    from imagewright.pipeline.distribute import distribute, read_scan_report, record_distribution
+    from imagewright.pipeline.distribute import distribute, read_scan_report
 
     if args.scan_report is None:
         raise ConfigError(
@@ -67,22 +67,19 @@ def handle(args: argparse.Namespace) -> int:
         )
     else:
         from imagewright.pipeline.catalog import ImageStatus
+        from imagewright.pipeline.distribute import distribute_catalog_image
 
         with open_catalog(args) as catalog:
-            image = catalog.find(args.image, status=ImageStatus.available)
-            recipe = [Path(image.recipe_path)] if image.recipe_path else []
-            record = distribute(
-                [a.path for a in image.artifacts],
+            record = distribute_catalog_image(
+                catalog,
+                catalog.find(args.image, status=ImageStatus.available),
                 scan,
                 args.config,
                 policy_from(args),
-                image_name=args.name
-                or f"{image.name}-{image.version.semantic}-{image.version.build}",
-                configs=[*recipe, *args.configs],
+                configs=args.configs,
                 threshold=threshold,
-                checksums={a.path.name: a.sha256 for a in image.artifacts},
+                image_name=args.name,
             )
-            record_distribution(catalog, image.id, record)
     _print(record)
     return 0
 

@@ -230,7 +230,7 @@ def _pairs(items: Any) -> dict[str, str]:
 def _read_config(path: Path) -> dict[str, Any]:
     """awstoe's --config JSON (awstoe.md §4.3), checked with file:line problems."""
     from imagewright.config.yamlload import read_yaml, validate
-    from imagewright.toe.runner import RunConfig
+    from imagewright.toe.runconfig import RunConfig
 
     config = validate(RunConfig, read_yaml(path), path)
     config.warn_ignored()

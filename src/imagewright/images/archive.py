@@ -29,6 +29,7 @@ def unpack(archive: Path, destination: Path) -> None:
 
 def pack(tree: Path, archive: Path) -> None:
     """Write tree as archive (atomically replacing it), compressed like the archive was."""
+    archive = archive.resolve()  # a link to the archive stays a link
     compression = compression_of(archive) if archive.exists() else None
     argv = [require_tool("tar"), *FAITHFUL, "--sparse", "--sort=name"]
     if compression:

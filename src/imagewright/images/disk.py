@@ -120,7 +120,7 @@ def make_disk(
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)
-    return DiskLayout(output, layout.size, layout.table, layout.partitions)
+    return layout
 
 
 # Mounted below a tree while commands run in it; never content of the image.

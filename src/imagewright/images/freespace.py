@@ -71,9 +71,21 @@ def wipe_free_space(opened: OpenedImage) -> list[WipeResult]:
                 log.info(
                     "Zeroing the free blocks of %s (%s)", filesystem.mountpoint, filesystem.fstype
                 )
-                run([require_tool("zerofree"), filesystem.device])
+                run([require_tool("zerofree"), _zerofree_source(opened, filesystem)])
+                if opened.raw_disk is not None and opened.raw_disk.is_file():
+                    # Written around the loop device: drop its cached copies of those blocks.
+                    run([require_tool("blockdev"), "--flushbufs", filesystem.device])
     trim(opened)
     return results
+
+
+def _zerofree_source(opened: OpenedImage, filesystem: MountedFilesystem) -> str:
+    """What zerofree opens: the image file itself at the file system's offset when the disk is a
+    file (about ten times faster than reading every free block through the loop device)."""
+    raw = opened.raw_disk
+    if raw is not None and raw.is_file():
+        return f"{raw}?offset={filesystem.offset}"
+    return str(filesystem.device)
 
 
 def _fill_with_zeros(opened: OpenedImage, filesystem: MountedFilesystem) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +49,7 @@ class Region:
     fstype: str | None = None
     uuid: str | None = None
     label: str | None = None
+    block_size: int | None = None  # the file system's block size in bytes, when blkid knows it
 
 
 def _head(path: Path, length: int) -> bytes:
@@ -120,6 +122,7 @@ def probe_region(path: Path, region: Region) -> Region:
         fstype=values.get("TYPE"),
         uuid=values.get("UUID"),
         label=values.get("LABEL"),
+        block_size=int(values["BLOCK_SIZE"]) if values.get("BLOCK_SIZE", "").isdigit() else None,
     )
 
 
@@ -161,7 +164,8 @@ def regions(path: Path) -> list[Region]:
                 f"{offset + length} but the image has only {size} bytes",
                 hint="the image was probably copied or downloaded incompletely",
             )
-        number = int(str(partition["node"])[len(str(table.get("device", ""))) :] or 0)
+        # sfdisk names partitions <device><n>, or <device>p<n> when the name ends in a digit.
+        number = int(re.findall(r"\d+$", str(partition["node"]))[0])
         found.append(
             probe_region(
                 path,

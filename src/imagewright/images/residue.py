@@ -131,10 +131,17 @@ def find_residue(
 
 
 def _phases(raw: Path) -> list[int]:
+    """Where file system blocks can start: each file system's offset, and on file systems with
+    blocks smaller than 4096 bytes (small ext2/3/4) every block boundary in between."""
     try:
-        return [r.offset for r in regions(raw)] or [0]
+        found = regions(raw)
     except BadTargetError:
         return [0]
+    phases = [0]
+    for region in found:
+        step = min(region.block_size or BLOCK, BLOCK)
+        phases += range(region.offset, region.offset + BLOCK, step)
+    return phases
 
 
 def _data_ranges(fd: int, size: int) -> list[tuple[int, int]]:

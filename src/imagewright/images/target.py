@@ -171,7 +171,8 @@ def _read_qcow2(source: Path, raw: Path) -> None:
         raise BadTargetError(f"{source}: cannot read the qcow2 image: {result.stderr.strip()}")
 
 
-def _write_qcow2(raw: Path, destination: Path) -> None:
+def _write_qcow2(raw: Path, source: Path) -> None:
+    destination = source.resolve()  # a link to the image stays a link
     partial = destination.with_name(f".{destination.name}.imagewright-partial")
     try:
         run([require_tool("qemu-img"), "convert", "-f", "raw", "-O", "qcow2", raw, partial])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imagewright.config.recipe import BootMode, FileSystem
-from imagewright.errors import BadTargetError, ConfigError, Problem
+from imagewright.errors import BadTargetError, CommandError, ConfigError, ImagewrightError, Problem
 from imagewright.images.debian import SUITE_ALIASES, mmdebstrap, suite_name
 from imagewright.images.mirror import debian_sources
 from imagewright.images.probe import detect_kind
@@ -107,7 +107,14 @@ def debian_tarball(suite: str, cache: Path, *, timeout: float = 1800) -> Path:
         partial = tarball.with_name(f".{tarball.name}.partial.tar")
         partial.unlink(missing_ok=True)
         try:
-            mmdebstrap(partial, suite=suite, packages=DEBIAN_BOOT_PACKAGES, timeout=timeout)
+            try:
+                mmdebstrap(partial, suite=suite, packages=DEBIAN_BOOT_PACKAGES, timeout=timeout)
+            except CommandError as error:
+                raise ImagewrightError(
+                    f"mmdebstrap could not make the Debian {suite} base: {error.message}",
+                    hint="check that this host's Debian mirror (/etc/apt/sources.list*) is "
+                    f"reachable and has {suite}",
+                ) from error
             partial.replace(tarball)
         finally:
             partial.unlink(missing_ok=True)

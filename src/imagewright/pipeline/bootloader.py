@@ -2,9 +2,9 @@
 
 BIOS: what `grub-install --target=i386-pc` does (grub-mkimage, then grub-bios-setup into the
 bios_grub partition). UEFI: a GRUB image at the ESP's removable-media path EFI/BOOT/BOOTX64.EFI
-(no NVRAM entry needed). The configuration boots the `/vmlinuz` and `/initrd.img` links the
-Debian kernel packages maintain, so kernel updates inside the image keep booting, with the
-console on tty0 and ttyS0 (the serial console is what the boot test reads).
+(no NVRAM entry needed), written with mtools. The configuration boots the `/vmlinuz` and
+`/initrd.img` links the Debian kernel packages maintain, so kernel updates inside the image keep
+booting, with the console on tty0 and ttyS0 (the serial console is what the boot test reads).
 """
 
 from __future__ import annotations
@@ -158,15 +158,26 @@ def install_bootloader(
                  f"--directory={modules}", f"--device-map={device_map}", layout.path],
                 timeout=120,
             )  # fmt: skip
-        else:
-            esp = layout.esp
-            if esp is None:
-                raise BadTargetError(f"{layout.path} has no EFI system partition")
-            efi = ImageRoot(_mount_region(stack, layout.path, esp, work_dir / "bootloader-esp"))
-            loader = efi.resolve("/EFI/BOOT/BOOTX64.EFI", follow_final=False)
-            loader.parent.mkdir(parents=True, exist_ok=True)
-            _make_core_image(platform, loader, early, EFI_CORE_MODULES)
+    if boot == BootMode.uefi:
+        esp = layout.esp
+        if esp is None:
+            raise BadTargetError(f"{layout.path} has no EFI system partition")
+        loader = staging / "BOOTX64.EFI"
+        _make_core_image(platform, loader, early, EFI_CORE_MODULES)
+        _copy_to_esp(layout.path, esp.offset, loader, "::/EFI/BOOT/BOOTX64.EFI")
     log.info("Installed GRUB (%s) booting %s", boot.value, kernel)
+
+
+def _copy_to_esp(disk: Path, offset: int, source: Path, destination: str) -> None:
+    """Write a file into the FAT file system at offset with mtools: no mount needed (this
+    host's kernel may lack vfat)."""
+    image = f"{disk}@@{offset}"
+    folders = destination.rsplit("/", 1)[0]
+    parts = folders.removeprefix("::/").split("/")
+    for depth in range(1, len(parts) + 1):
+        folder = "::/" + "/".join(parts[:depth])
+        run([require_tool("mmd"), "-i", image, folder], check=False)  # may already exist
+    run([require_tool("mcopy"), "-o", "-i", image, source, destination])
 
 
 def _mount_region(stack: MountStack, disk: Path, region: PartitionLayout, target: Path) -> Path:

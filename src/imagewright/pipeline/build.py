@@ -2,7 +2,8 @@
 
 recipe → base disk (cached) → build instance → build and validate phases per component →
 mandatory clean-up → image taken into a fresh file system, residue checked → test instance →
-test phases (+ boot test) → exports with checksums → catalog entry made `available` last.
+test phases (+ boot test) → scan → exports with checksums → gate and distribution →
+catalog entry made `available` last.
 
 Every stage is a `BuildContext.stage`; a failure stops the build, keeps its logs, releases every
 mount and loop device, and records the build as failed.
@@ -10,6 +11,7 @@ mount and loop device, and records the build as failed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -20,8 +22,8 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +39,12 @@ from imagewright.pipeline.events import Events
 from imagewright.pipeline.junit import TestCase, TestSuite, write_junit
 
 if TYPE_CHECKING:
+    from imagewright.executors.base import Executor
+    from imagewright.findings import Report
     from imagewright.images.disk import ExportFormat
     from imagewright.images.residue import Fingerprints
     from imagewright.paths import ImageRoot
+    from imagewright.policy.policyfile import Policy
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +102,7 @@ class BuildContext:
     output_dir: Path
     log_dir: Path
     events: Events
+    policy: Policy | None = None
     test_suites: list[TestSuite] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
 
@@ -109,10 +115,14 @@ class BuildContext:
         return self.output_dir / f"{self.stem}.tests.xml"
 
     @property
+    def scan_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.scan.json"
+
+    @property
     def checksums_path(self) -> Path:
         return self.output_dir / f"{self.stem}.SHA256SUMS"
 
-    def stage(self, title: str) -> Any:
+    def stage(self, title: str) -> AbstractContextManager[None]:
         return self.events.stage(title)
 
     def note(self, key: str, value: Any) -> None:
@@ -125,6 +135,7 @@ class BuildResult:
     output_dir: Path
     log_dir: Path
     junit: Path | None
+    scan: Path
     timings: list[tuple[str, float, str]]
 
 
@@ -199,6 +210,35 @@ def _check_output_dir(output_dir: Path) -> None:
         raise ConfigError(Problem(f"cannot be the output folder: {why}", file=output_dir))
 
 
+def _parent(recipe: Recipe, recipe_path: Path, tree: Any) -> ParentImage:
+    try:
+        return parse_parent(recipe.parent_image, recipe_path.parent)
+    except ConfigError as error:
+        line, column = position(tree, ["parentImage"])
+        located = [
+            Problem(p.message, file=recipe_path, line=line, column=column, field=p.field)
+            for p in error.problems
+        ]
+        raise ConfigError(located, hint=error.hint) from error
+
+
+def _check_tools(recipe: Recipe, parent: ParentImage) -> None:
+    """Every program the build will need, before anything is made or recorded."""
+    from imagewright.run import require_tool
+
+    needed = ["unshare", "losetup", "mount", "sfdisk", "grub-mkimage", f"mkfs.{recipe.file_system}"]
+    if parent.suite is not None:
+        needed.append("mmdebstrap")
+    if recipe.boot_mode.value == "uefi":
+        needed += ["mkfs.vfat", "mcopy", "mmd"]
+    if set(recipe.output_formats) & set(DISK_FORMATS):
+        needed.append("qemu-img")
+    if recipe.tests.boot:
+        needed.append("qemu-system-x86_64")
+    for program in needed:
+        require_tool(program)
+
+
 def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> None:
     from imagewright.sanitize import Profile
 
@@ -219,7 +259,7 @@ def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> Non
 # -- the stages ----------------------------------------------------------------------------
 
 
-def _run_user_data(ctx: BuildContext, root: ImageRoot, executor: Any) -> None:
+def _run_user_data(ctx: BuildContext, root: ImageRoot, executor: Executor) -> None:
     """Image Builder's build instance runs its user data at launch: the default creates
     `perform_cleanup`; an override runs instead (and may create it itself)."""
     working = PurePosixPath(ctx.recipe.working_directory)
@@ -249,15 +289,15 @@ def _run_user_data(ctx: BuildContext, root: ImageRoot, executor: Any) -> None:
 def _run_phases(
     ctx: BuildContext,
     root: ImageRoot,
-    executor: Any,
+    executor: Executor,
     component: ResolvedComponent,
     phases: list[str],
     log_kind: str,
-) -> tuple[Any, float]:
+) -> None:
+    """Run phases of one component; its TOE_* log folder is also kept in the build's logs."""
     from imagewright.toe.runner import run_documents
 
     working = root.resolve(ctx.recipe.working_directory)
-    started = time.monotonic()
     summary = run_documents(
         [component.path],
         phases=phases,
@@ -270,10 +310,10 @@ def _run_phases(
             "IMAGE_PHASE": "TESTING" if log_kind == "test" else "BUILDING",
         },
     )
-    seconds = time.monotonic() - started
     # The service keeps TOE_* inside the instance (the clean-up removes them); keep a copy.
-    kept = ctx.log_dir / log_kind / f"{len(list((ctx.log_dir / log_kind).glob('*')))}-"
-    destination = kept.with_name(kept.name + component.path.stem)
+    kept = ctx.log_dir / log_kind
+    number = len(list(kept.iterdir())) + 1 if kept.is_dir() else 1
+    destination = kept / f"{number:02d}-{component.path.stem}"
     shutil.copytree(summary.log_folder, destination / summary.log_folder.name, symlinks=True)
     if not summary.succeeded:
         raise BuildFailed(
@@ -281,7 +321,6 @@ def _run_phases(
             f"{summary.failure_message or summary.status}",
             hint=f"see the logs in {destination}",
         )
-    return summary, seconds
 
 
 def _build_instance(ctx: BuildContext, base: Path, fingerprints: Fingerprints) -> Path:
@@ -341,6 +380,9 @@ def _sanitize(ctx: BuildContext, root: ImageRoot, fingerprints: Fingerprints) ->
         on_content=remember,
     )
     (ctx.log_dir / "sanitize.json").write_text(report.to_json())
+    # The seed's script deletes its trigger before it starts; the image must not keep it.
+    marker = PurePosixPath(ctx.recipe.working_directory) / PERFORM_CLEANUP
+    root.resolve(marker, follow_final=False).unlink(missing_ok=True)
     skipped = {
         op.name: op.reason for op in report.operations if op.status == "skipped" and op.reason
     }
@@ -432,7 +474,8 @@ def _export(ctx: BuildContext, image: Path) -> None:
     from imagewright.images.target import open_target
 
     ctx.output_dir.mkdir(parents=True, exist_ok=True)
-    formats = ctx.recipe.output_formats
+    # raw last: it is the work image itself, moved instead of copied where possible.
+    formats = sorted(ctx.recipe.output_formats, key=lambda f: f == OutputFormat.raw)
     for output_format in formats:
         with ctx.stage(f"Exporting {output_format.value}"):
             target = ctx.output_dir / f"{ctx.stem}.{output_format.value}"
@@ -440,7 +483,7 @@ def _export(ctx: BuildContext, image: Path) -> None:
                 with open_target(image, writable=False, work_dir=ctx.work_dir) as opened:
                     archive.pack(opened.root.root, target)
             elif output_format == OutputFormat.raw:
-                copy_disk(image, target)
+                _move_or_copy(image, target)
             else:
                 export(image, target, format=DISK_FORMATS[output_format])
             ctx.artifacts.append(
@@ -448,6 +491,65 @@ def _export(ctx: BuildContext, image: Path) -> None:
             )
     sums = "".join(f"{a.sha256}  {a.path.name}\n" for a in ctx.artifacts)
     ctx.checksums_path.write_text(sums)
+
+
+def _move_or_copy(source: Path, destination: Path) -> None:
+    try:
+        source.replace(destination)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        copy_disk(source, destination)
+
+
+def _scan(ctx: BuildContext, image: Path) -> Report:
+    """Secrets, deleted data, hygiene and pending patches of the taken image (for the gate)."""
+    from imagewright.images.probe import regions
+    from imagewright.images.target import open_target
+    from imagewright.reports import render
+    from imagewright.scan.engine import scan_image
+
+    with (
+        ctx.stage("Scanning the image"),
+        open_target(image, writable=False, work_dir=ctx.work_dir) as opened,
+    ):
+        result = scan_image(
+            opened.root, target=ctx.record.reference, raw_disk=image, regions=regions(image)
+        )
+    report = result.report
+    ctx.scan_path.write_text(render(report, "json"))
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    ctx.note("scanFindings", counts)
+    if report.findings:
+        log.warning("The scan found %s (see %s.scan.json)", counts, ctx.stem)
+    return report
+
+
+def _distribute(ctx: BuildContext, report: Report) -> None:
+    """The gate, then every target of the distribution configuration; recorded in the catalog."""
+    from imagewright.pipeline.distribute import distribute, record_distribution
+    from imagewright.policy.policyfile import Policy
+
+    recipe = ctx.recipe
+    if recipe.distribution_configuration is None:
+        return
+    folder = ctx.recipe_path.parent
+    configs = [ctx.recipe_path]
+    if recipe.infrastructure_configuration is not None:
+        configs.append(folder / recipe.infrastructure_configuration)
+    with ctx.stage("Gate and distribution"):
+        record = distribute(
+            [a.path for a in ctx.artifacts],
+            report,
+            folder / recipe.distribution_configuration,
+            ctx.policy or Policy(),
+            image_name=ctx.stem,
+            configs=configs,
+            checksums={a.path.name: a.sha256 for a in ctx.artifacts},
+        )
+        record_distribution(ctx.catalog, ctx.record.id, record)
 
 
 # -- orchestration -------------------------------------------------------------------------
@@ -487,6 +589,7 @@ def build(
     output_dir: Path | None = None,
     events: Events | None = None,
     keep_work: bool = False,
+    policy: Policy | None = None,
 ) -> BuildResult:
     """Run the whole pipeline for one recipe. Raises ConfigError (bad recipe, nothing recorded)
     or BuildFailed and other ImagewrightErrors (recorded as a failed build with its logs)."""
@@ -498,14 +601,8 @@ def build(
     with Catalog(state_directory) as catalog:
         cleaned = release_stale(catalog)
         _report_cleanup(cleaned)
-        try:
-            parent = parse_parent(recipe.parent_image, recipe_path.parent)
-        except ConfigError as error:
-            line, column = position(tree, ["parentImage"])
-            raise ConfigError(
-                [replace(p, file=recipe_path, line=line, column=column) for p in error.problems],
-                hint=error.hint,
-            ) from error
+        parent = _parent(recipe, recipe_path, tree)
+        _check_tools(recipe, parent)
         _check_sanitize_profile(recipe, recipe_path, tree)
         components = resolve_components(recipe, recipe_path, tree, catalog)
         work_dir = catalog.work_root / f"build-{uuid.uuid4().hex[:12]}"
@@ -516,28 +613,33 @@ def build(
             recipe_path=recipe_path,
             work_dir=work_dir,
         )
-        work_dir.mkdir(parents=True, exist_ok=True)
-        components = materialize(components, work_dir)
-        out = output_dir or catalog.images_root / recipe.name / recipe.semantic_version / str(
-            record.version.build
-        )
-        out = out.resolve()
+        out = (
+            output_dir
+            or catalog.images_root
+            / recipe.name
+            / recipe.semantic_version
+            / str(record.version.build)
+        ).resolve()
         log_dir = out / f"{file_stem(recipe.name, record)}.logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
         catalog.set_locations(record.id, output_dir=out, log_dir=log_dir)
         ctx = BuildContext(
             recipe, recipe_path, components, parent, catalog, record, work_dir, out, log_dir,
-            events,
+            events, policy,
         )  # fmt: skip
         events.emit("build-started", image=recipe.name, version=str(record.version),
                     output=str(out))  # fmt: skip
         try:
+            work_dir.mkdir(parents=True, exist_ok=True)
+            log_dir.mkdir(parents=True, exist_ok=True)
+            ctx.components = materialize(components, work_dir)
             with _build_log(log_dir / "build.log"):
                 _pipeline(ctx)
         except BaseException as error:
-            catalog.mark_failed(record.id, _failure_message(error))
-            (log_dir / "error.txt").write_text(_failure_message(error) + "\n")
-            events.emit("build-finished", status="failed", error=_failure_message(error))
+            message = _failure_message(error)
+            catalog.mark_failed(record.id, message)
+            with contextlib.suppress(OSError):
+                (log_dir / "error.txt").write_text(message + "\n")
+            events.emit("build-finished", status="failed", error=message)
             if isinstance(error, OSError):
                 raise _translated(error) from error
             if isinstance(error, ImagewrightError) and error.exit_code == 2:
@@ -545,14 +647,15 @@ def build(
                 raise BuildFailed(error.message, hint=error.hint) from error
             raise
         finally:
-            _write_timings(ctx)
+            with contextlib.suppress(OSError):
+                _write_timings(ctx)
             if not keep_work:
                 release_folder(work_dir, CleanupReport())
         record = catalog.get(record.id)
         events.emit("build-finished", status="available", image=record.reference,
                     artifacts=[a.as_dict() for a in record.artifacts])  # fmt: skip
         junit = ctx.junit_path if ctx.junit_path.exists() else None
-        return BuildResult(record, out, log_dir, junit, events.timings)
+        return BuildResult(record, out, log_dir, junit, ctx.scan_path, events.timings)
 
 
 def _pipeline(ctx: BuildContext) -> None:
@@ -581,7 +684,9 @@ def _pipeline(ctx: BuildContext) -> None:
         if ctx.test_suites:
             ctx.output_dir.mkdir(parents=True, exist_ok=True)
             write_junit(ctx.test_suites, ctx.junit_path)
+    report = _scan(ctx, image)
     _export(ctx, image)
+    _distribute(ctx, report)
     with ctx.stage("Recording the image as available"):
         ctx.catalog.mark_available(ctx.record.id, ctx.artifacts)
 

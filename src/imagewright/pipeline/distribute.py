@@ -37,7 +37,7 @@ from imagewright.policy.policyfile import Policy
 from imagewright.run import run
 
 if TYPE_CHECKING:
-    from imagewright.pipeline.catalog import Catalog
+    from imagewright.pipeline.catalog import Catalog, ImageRecord
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,34 @@ def record_distribution(catalog: Catalog, image_id: int, record: DistributionRec
     """Note in the catalog where the image went and with whom it is shared there."""
     for delivery in record.deliveries:
         catalog.add_distribution(image_id, delivery.location, delivery.as_json())
+
+
+def distribute_catalog_image(
+    catalog: Catalog,
+    image: ImageRecord,
+    scan_report: Report,
+    config: Path,
+    policy: Policy,
+    *,
+    configs: Sequence[Path] = (),
+    threshold: Severity | None = None,
+    image_name: str | None = None,
+) -> DistributionRecord:
+    """distribute() for an image of the catalog: its artifacts, gated with its recipe, and the
+    deliveries recorded in the catalog."""
+    recipe = [Path(image.recipe_path)] if image.recipe_path else []
+    record = distribute(
+        [a.path for a in image.artifacts],
+        scan_report,
+        config,
+        policy,
+        image_name=image_name or f"{image.name}-{image.version.semantic}-{image.version.build}",
+        configs=[*recipe, *configs],
+        threshold=threshold,
+        checksums={a.path.name: a.sha256 for a in image.artifacts},
+    )
+    record_distribution(catalog, image.id, record)
+    return record
 
 
 class DistributionBlocked(GateFailed):

@@ -155,12 +155,14 @@ class Changes:
         if self.dry_run:
             self._record(image_path, Action.write, Status.planned, kind or "file")
             return
+        overwritten = 0
         if kind == "file":
             target = Target(host.parent, host.name, str(image_path), keep=True)
             (outcome,) = self.shredder.shred([target])
             if outcome.error:
                 self._record(image_path, Action.write, Status.failed, "file", reason=outcome.error)
                 return
+            overwritten = outcome.bytes_overwritten
         elif kind is not None:
             self.remove(image_path)
         try:
@@ -169,7 +171,7 @@ class Changes:
         except OSError as e:
             self._record(image_path, Action.write, Status.failed, "file", reason=e.strerror)
             return
-        self._record(image_path, Action.write, Status.done, "file")
+        self._record(image_path, Action.write, Status.done, "file", bytes_overwritten=overwritten)
 
     def _shred(self, targets: list[Target], action: Action) -> None:
         if self.dry_run:
@@ -232,7 +234,10 @@ class Changes:
                 if folder == host and child.name in keep_names:
                     continue
                 child_path = folder_path / child.name
-                info = child.stat(follow_symlinks=False)
+                try:
+                    info = child.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
                 if stat.S_ISDIR(info.st_mode):
                     if info.st_dev != device:
                         self._record(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from imagewright.errors import BadTargetError
@@ -58,28 +59,29 @@ def sanitize_image(
     Raises SanitizeFailed (exit 1) when something could not be removed or removed content is
     still on the disk, BadTargetError (exit 2) when the target cannot be used.
     """
-    options = {
-        "profile": profile,
-        "enable": enable,
-        "disable": disable,
-        "working_directory": working_directory,
-        "wipe_free_space": wipe_free_space,
-        "residue_check": residue_check,
-        "dry_run": dry_run,
-        "passes": passes,
-        "user_data_override": user_data_override,
-        "on_line": on_line,
-        "on_progress": on_progress,
-    }
+    run = partial(
+        _sanitize_opened,
+        profile=profile,
+        enable=enable,
+        disable=disable,
+        working_directory=working_directory,
+        wipe_free_space=wipe_free_space,
+        residue_check=residue_check,
+        dry_run=dry_run,
+        passes=passes,
+        user_data_override=user_data_override,
+        on_line=on_line,
+        on_progress=on_progress,
+    )
     started = time.monotonic()
     if isinstance(target, OpenedImage):
-        report = _sanitize_opened(target, **options)  # type: ignore[arg-type]
+        report = run(target)
     else:
         path = Path(target)
         if not path.exists() and not path.is_symlink():
             raise BadTargetError(f"{path} does not exist")
         with open_target(path, writable=not dry_run) as opened:
-            report = _sanitize_opened(opened, **options)  # type: ignore[arg-type]
+            report = run(opened)
     report.seconds = time.monotonic() - started  # opening, wiping, checking and writing back
     if report.failures():
         raise SanitizeFailed(report)
@@ -102,8 +104,8 @@ def _sanitize_opened(
     on_progress: Progress | None,
 ) -> SanitizeReport:
     report = SanitizeReport(str(opened.source), opened.kind, Profile(profile).value, dry_run)
-    on_disk = opened.raw_disk is not None and bool(opened.filesystems)
-    fingerprints = Fingerprints() if on_disk and residue_check and not dry_run else None
+    raw = opened.raw_disk if opened.filesystems else None
+    fingerprints = Fingerprints() if raw is not None and residue_check and not dry_run else None
     sanitize_root(
         opened.root,
         profile=profile,
@@ -118,7 +120,7 @@ def _sanitize_opened(
         on_content=_fingerprint_into(fingerprints) if fingerprints is not None else None,
         report=report,
     )
-    if not on_disk:
+    if raw is None:
         note = f"a {opened.kind} has no free blocks or raw disk of its own"
         report.free_space.note = report.residue.note = note
         return report
@@ -133,7 +135,7 @@ def _sanitize_opened(
         report.free_space.note = "not wiped (--no-wipe-free-space)"
     if fingerprints is not None:
         with step(f"Looking for {len(fingerprints)} removed blocks on the raw disk"):
-            report.residue = _residue(opened, fingerprints)
+            report.residue = _residue(opened, raw, fingerprints)
     else:
         report.residue.note = "not checked (--no-residue-check)"
     return report
@@ -172,11 +174,10 @@ def _wipe(opened: OpenedImage) -> FreeSpaceResult:
     )
 
 
-def _residue(opened: OpenedImage, fingerprints: Fingerprints) -> ResidueResult:
+def _residue(opened: OpenedImage, raw: Path, fingerprints: Fingerprints) -> ResidueResult:
     started = time.monotonic()
-    assert opened.raw_disk is not None  # noqa: S101 - checked by the caller
     opened.sync()
-    hits = find_residue(opened.raw_disk, fingerprints)
+    hits = find_residue(raw, fingerprints)
     if hits:
         hits = _drop_live_copies(opened.root, fingerprints, hits)
     for hit in hits:

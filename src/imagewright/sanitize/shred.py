@@ -157,6 +157,7 @@ def data_extents(fd: int, size: int, block: int) -> list[tuple[int, int]]:
 
 
 def raise_open_file_limit() -> int:
+    """Allow as many open files as the hard limit (a batch holds one descriptor per file)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

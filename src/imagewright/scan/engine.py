@@ -71,7 +71,8 @@ def scan_image(
         result.notes.append("no package database: every file is treated as added by the build")
     entries = list(root.walk())
     if "secrets" not in skip:
-        with step(f"secrets in {len(entries)} files ({matcher.engine})"):
+        count = sum(1 for e in entries if e.is_file)
+        with step(f"secrets in {count} files ({matcher.engine})"):
             findings += scan_files(entries, matcher, packages, result.files)
         result.notes += [f"unreadable: {u}" for u in result.files.unreadable]
     if "deleted-data" not in skip and raw_disk is not None:

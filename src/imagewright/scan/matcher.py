@@ -21,6 +21,7 @@ from imagewright.scan.secrets import SECRET_RULES, SecretRule
 log = logging.getLogger(__name__)
 
 _SECRET_GROUP = re.compile(rb"\(\?P<secret>")
+MAX_EVENTS = 10_000  # match events of one buffer before it is simply treated as a hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,66 +61,117 @@ def _load_hyperscan() -> Any:
     return hyperscan
 
 
-class SecretMatcher:
-    """Finds the secrets of a set of rules in buffers; build once, use for many buffers."""
+class _MultiPattern:
+    """One set of expressions in one hyperscan database (or, without hyperscan, `re`)."""
 
-    def __init__(
-        self, rules: Sequence[SecretRule] | None = None, *, use_hyperscan: bool = True
-    ) -> None:
-        self.expressions = _expressions(list(rules) if rules is not None else list(SECRET_RULES))
+    def __init__(self, expressions: list[_Expression], hyperscan: Any) -> None:
+        self.expressions = expressions
         self._database: Any = None
         self._scratch: Any = None
-        hyperscan = _load_hyperscan() if use_hyperscan else None
-        if hyperscan is not None:
+        self._hyperscan = hyperscan
+        if hyperscan is not None and expressions:
             try:
-                self._database = self._compile(hyperscan)
+                self._compile(hyperscan)
             except hyperscan.error as error:  # pragma: no cover - CPU without SSSE3
                 log.warning("hyperscan unavailable (%s); matching with Python's re", error)
-        if self._database is None:
-            self._fallback = [
-                re.compile(e.detect, re.MULTILINE | (re.IGNORECASE if e.rule.caseless else 0))
-                for e in self.expressions
-            ]
-
-    @property
-    def engine(self) -> str:
-        return "hyperscan" if self._database is not None else "re"
-
-    def _compile(self, hyperscan: Any) -> Any:
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        base = hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_SINGLEMATCH
-        flags = [
-            base | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0) for e in self.expressions
+        self._fallback = [
+            re.compile(e.detect, re.MULTILINE | (re.IGNORECASE if e.rule.caseless else 0))
+            for e in expressions
         ]
+
+    def _compile(self, hyperscan: Any) -> None:
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        base = hyperscan.HS_FLAG_MULTILINE
         database.compile(
             expressions=[e.detect for e in self.expressions],
             ids=list(range(len(self.expressions))),
             elements=len(self.expressions),
-            flags=flags,
+            flags=[
+                base | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0)
+                for e in self.expressions
+            ],
         )
         self._scratch = hyperscan.Scratch(database)
-        return database
+        self._database = database
 
-    def hits(self, data: bytes) -> list[int]:
-        """Indices of the expressions that occur in data."""
+    @property
+    def uses_hyperscan(self) -> bool:
+        return self._database is not None
+
+    def _search_each(self, data: bytes) -> list[tuple[_Expression, int]]:
+        return [
+            (e, m.end())
+            for e, p in zip(self.expressions, self._fallback, strict=True)
+            if (m := p.search(data))
+        ]
+
+    def matches(self, data: bytes) -> list[tuple[_Expression, int]] | None:
+        """(expression, end offset) of occurrences in data (with `re`: the first of each);
+        None when there are too many to list: then treat all of data as a hit."""
         if self._database is None:
-            return [i for i, pattern in enumerate(self._fallback) if pattern.search(data)]
-        found: list[int] = []
+            return self._search_each(data)
+        found: list[tuple[int, int]] = []
 
-        def on_match(expression: int, start: int, end: int, flags: int, context: object) -> None:
-            found.append(expression)
+        def on_match(expression: int, start: int, end: int, flags: int, context: object) -> bool:
+            found.append((expression, end))
+            return len(found) >= MAX_EVENTS
 
-        self._database.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        return found
+        try:
+            self._database.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        except self._hyperscan.ScanTerminated:
+            return None
+        return [(self.expressions[i], end) for i, end in found]
+
+    def hits(self, data: bytes) -> list[_Expression]:
+        """The expressions that occur in data, each once."""
+        found = self.matches(data)
+        if found is None:
+            found = self._search_each(data)
+        return list(dict.fromkeys(e for e, _ in found))
+
+
+class SecretMatcher:
+    """Finds the secrets of a set of rules in buffers; build once, use for many buffers.
+
+    Rules bound to paths (.netrc, histories, configuration files) have their own database, run
+    only on files with such a path: their keywords (`password`, `token:`) are everywhere else.
+    """
+
+    def __init__(
+        self, rules: Sequence[SecretRule] | None = None, *, use_hyperscan: bool = True
+    ) -> None:
+        expressions = _expressions(list(rules) if rules is not None else list(SECRET_RULES))
+        hyperscan = _load_hyperscan() if use_hyperscan else None
+        self.general = _MultiPattern([e for e in expressions if not e.rule.paths], hyperscan)
+        self.bound = _MultiPattern([e for e in expressions if e.rule.paths], hyperscan)
+        bound_paths = sorted({p for e in self.bound.expressions for p in e.rule.paths})
+        # one regular expression for all patterns: this test runs for every file of the image
+        self._bound_paths = re.compile(
+            "|".join(fnmatch.translate(p) for p in bound_paths) or "(?!)"
+        )
+
+    @property
+    def engine(self) -> str:
+        return "hyperscan" if self.general.uses_hyperscan else "re"
+
+    def path_bound(self, path: str | None) -> bool:
+        """True when some path-bound rule applies to a file at path."""
+        return path is not None and self._bound_paths.match(path) is not None
+
+    def hit_offsets(self, data: bytes) -> list[int] | None:
+        """End offsets where rules that are not bound to paths occur in data (a cheap first
+        pass); None: too many to list, treat all of data as a hit."""
+        found = self.general.matches(data)
+        return None if found is None else [end for _, end in found]
 
     def find(self, data: bytes, path: str | None = None) -> list[SecretMatch]:
         """Every validated secret in data; path (inside the image) selects path-bound rules."""
+        candidates = self.general.hits(data)
+        if path is not None and self.path_bound(path):
+            candidates += [e for e in self.bound.hits(data) if _path_matches(path, e.rule.paths)]
         matches: list[SecretMatch] = []
-        for index in self.hits(data):
-            expression = self.expressions[index]
+        for expression in candidates:
             rule = expression.rule
-            if rule.paths and (path is None or not _path_matches(path, rule.paths)):
-                continue
             for occurrence in expression.extract.finditer(data):
                 start, end = occurrence.span("secret")
                 value = occurrence.group("secret")

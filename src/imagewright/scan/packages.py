@@ -1,7 +1,8 @@
 """Files that an installed package shipped, with the digest they had when installed.
 
 dpkg records an MD5 per file in /var/lib/dpkg/info/*.md5sums and per configuration file in the
-Conffiles field of /var/lib/dpkg/status. A file whose digest still matches was put there by the
+Conffiles field of /var/lib/dpkg/status; rpm keeps a digest per file in its database (see
+`rpmdb`). A file whose digest still matches was put there by the
 distribution, not by the build, so its content is not reported as a secret. Bookworm installs
 packages' /bin, /sbin and /lib files through the merged-/usr symlinks, so a path is also looked
 up under the name the package used.
@@ -16,6 +17,7 @@ import stat
 from pathlib import PurePosixPath
 
 from imagewright.paths import ImageRoot
+from imagewright.scan.rpmdb import rpm_files
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +25,17 @@ DPKG_INFO = "/var/lib/dpkg/info"
 DPKG_STATUS = "/var/lib/dpkg/status"
 
 
-def _parse_md5sums(text: str, into: dict[str, str]) -> None:
+Digest = tuple[str, str]  # (hashlib algorithm name, hex digest)
+
+
+def _parse_md5sums(text: str, into: dict[str, Digest]) -> None:
     for line in text.splitlines():
         digest, _, name = line.partition("  ")
         if name and len(digest) == 32:
-            into["/" + name.lstrip("/")] = digest
+            into["/" + name.lstrip("/")] = ("md5", digest)
 
 
-def _parse_conffiles(status: str, into: dict[str, str]) -> None:
+def _parse_conffiles(status: str, into: dict[str, Digest]) -> None:
     for stanza in status.split("\n\n"):
         if "Status: install ok installed" not in stanza or "\nConffiles:\n" not in stanza:
             continue
@@ -40,7 +45,7 @@ def _parse_conffiles(status: str, into: dict[str, str]) -> None:
                 break
             fields = line.split()
             if len(fields) >= 2 and len(fields[1]) == 32 and "obsolete" not in fields[2:]:
-                into[fields[0]] = fields[1]
+                into[fields[0]] = ("md5", fields[1])
 
 
 class PackageFiles:
@@ -48,12 +53,14 @@ class PackageFiles:
 
     def __init__(self, root: ImageRoot) -> None:
         self.root = root
-        self.digests: dict[str, str] = {}
+        self.digests: dict[str, Digest] = {}
         for name in root.listdir(DPKG_INFO):
             if name.endswith(".md5sums"):
                 _parse_md5sums(root.read_text(f"{DPKG_INFO}/{name}"), self.digests)
         if root.is_file(DPKG_STATUS):
             _parse_conffiles(root.read_text(DPKG_STATUS), self.digests)
+        for path, algorithm, digest in rpm_files(root):
+            self.digests[path] = (algorithm, digest)
         # merged /usr: /usr/bin/x was installed as /bin/x when /bin -> usr/bin
         self.aliases: list[tuple[str, str]] = []
         for name in root.listdir("/"):
@@ -67,7 +74,7 @@ class PackageFiles:
     def __bool__(self) -> bool:
         return bool(self.digests)
 
-    def recorded_digest(self, path: str) -> str | None:
+    def recorded_digest(self, path: str) -> Digest | None:
         digest = self.digests.get(path)
         if digest is None:
             for real, alias in self.aliases:
@@ -90,8 +97,9 @@ class PackageFiles:
             fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return False
-        digest = hashlib.md5(usedforsecurity=False)
+        algorithm, recorded = expected
+        digest = hashlib.new(algorithm, usedforsecurity=False)
         with os.fdopen(fd, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
-        return digest.hexdigest() == expected
+        return digest.hexdigest() == recorded

@@ -145,10 +145,12 @@ secret_rule(
     "aws-secret-access-key",
     "AWS secret access key",
     Severity.critical,
-    r"aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?(?P<secret>[A-Za-z0-9/+=]{40})\b",
+    # explicit spellings instead of a caseless pattern: 2-3 times faster in hyperscan
+    r"(?:[Ss]ecret_?[Aa]ccess_?[Kk]ey|SECRET_?ACCESS_?KEY)[\"']?\s*[:=]\s*[\"']?"
+    r"(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
     f"Deactivate the key pair in IAM. {ROTATE}; use an instance profile instead of keys",
-    caseless=True,
     validate=lambda v: not v.endswith(b"EXAMPLEKEY"),
+    detect=r"(?:[Ss]ecret_?[Aa]ccess_?[Kk]ey|SECRET_?ACCESS_?KEY)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}",
 )
 secret_rule(
     "gcp-service-account",
@@ -261,6 +263,7 @@ secret_rule(
     Severity.high,
     r"\b(?P<secret>SK[0-9a-f]{32})\b",
     f"Delete the API key in the Twilio console. {ROTATE}",
+    detect=r"SK[0-9a-f]{32}",  # a literal start, no word boundary: much faster
 )
 secret_rule(
     "npm-access-token",

@@ -6,8 +6,9 @@ unique names, action inputs validated by the action's own model (per item for li
 inputs), `if`/Assert operator structure, loop rules, undeclared or forward `{{ }}` references.
 
 Decisions where AWSTOE's documentation is silent: unknown keys are errors at every level; step
-and loop names are at most 128 characters; parameter and constant values, loop values and
-numbers written where text is expected are taken as text.
+and loop names are at most 128 characters; a `for` loop has at most 10,000 iterations;
+parameter and constant values, loop values and numbers written where text is expected are taken
+as text.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from imagewright.config.yamlload import (
     StrictModel,
@@ -34,6 +35,7 @@ from imagewright.errors import ConfigError, Problem
 from imagewright.registry import suggest
 from imagewright.toe import conditions, expressions
 from imagewright.toe.actions import ACTIONS, ActionSpec, InputShape, Platform
+from imagewright.toe.actions._target import Text
 
 Loc = tuple[str | int, ...]
 
@@ -42,20 +44,10 @@ VARIABLE_RULE = r"^[A-Za-z0-9_-]{3,128}$"
 DEFAULT_TIMEOUT = 7200
 # Beyond this a timeout cannot be waited for (threading.TIMEOUT_MAX is about 2^33 seconds).
 MAX_TIMEOUT = 2**31 - 1
+MAX_LOOP_ITERATIONS = 10_000  # AWSTOE documents no limit; this keeps a typo from running forever
 KNOWN_PHASES = ("build", "validate", "test")
 DELIMITERS = frozenset({".", ",", ";", ":", "\n", "\t", " ", "-", "_"})
 IF_ACTIONS = ("Execute", "Skip", "Abort")
-
-
-def _scalar_text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-Text = Annotated[str, BeforeValidator(_scalar_text)]
 
 
 class ParameterSpec(StrictModel):
@@ -138,6 +130,7 @@ class _Checker:
     source: Path | str
     platform: Platform | None
     problems: list[Problem] = field(default_factory=list)
+    document: Document | None = None  # the model, when the fields themselves are valid
 
     def add(self, loc: Loc, message: str, suggestion: str | None = None) -> None:
         line, column = position(self.tree, loc)
@@ -158,7 +151,7 @@ class _Checker:
             self.add((), "a component document must be a mapping with schemaVersion and phases")
             return
         try:
-            Document.model_validate(plain(tree))
+            self.document = Document.model_validate(plain(tree))
         except ValidationError as error:
             for problem in problems_from(error, tree, self.source, Document):
                 if not self._covered_elsewhere(problem):
@@ -371,6 +364,11 @@ class _Checker:
                         (*loc, "for", "updateBy"),
                         f"counting from {start} to {end} by {step} never ends",
                     )
+                elif (end - start) // step + 1 > MAX_LOOP_ITERATIONS:
+                    self.add(
+                        (*loc, "for"),
+                        f"more than {MAX_LOOP_ITERATIONS} iterations; split the work",
+                    )
         each = loop.get("forEach")
         if isinstance(each, Mapping):
             delimiter = each.get("delimiter", ",")
@@ -453,9 +451,10 @@ def check_text(text: str, source: Path | str, platform: Platform | None) -> Docu
     tree = parse_yaml(text, source)
     checker = _Checker(tree, source, platform)
     checker.run()
-    if checker.problems:
-        raise ConfigError(checker.problems, hint="see docs/toe.md for the document format")
-    return Document.model_validate(plain(tree))
+    if checker.problems or checker.document is None:
+        problems = checker.problems or [Problem("the document is not valid", file=source)]
+        raise ConfigError(problems, hint="see docs/toe.md for the document format")
+    return checker.document
 
 
 def load(path: Path, *, platform: Platform | None = None) -> LoadedDocument:

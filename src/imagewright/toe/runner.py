@@ -27,12 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import logging
-import os
 import platform as host_platform
 import shlex
-import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -40,9 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from imagewright.config.yamlload import StrictModel
 from imagewright.errors import ConfigError, ImagewrightError, NeedsAwsError, Problem
 from imagewright.executors.base import Executor
 from imagewright.toe import conditions, expressions
@@ -54,8 +50,21 @@ from imagewright.toe.actions import (
     RebootRequested,
     StepFailed,
 )
-from imagewright.toe.document import Document, LoadedDocument, Step, Text, load
+from imagewright.toe.document import Document, LoadedDocument, Step, load
 from imagewright.toe.logs import HIDDEN, LogFolder, timestamp
+from imagewright.toe.results import (
+    Cursor,
+    DocumentResult,
+    PhaseResult,
+    RunState,
+    RunSummary,
+    Status,
+    StepResult,
+    combined,
+    detailed_output,
+    document_tree,
+)
+from imagewright.toe.target import os_release, target_environment, target_hostname
 
 log = logging.getLogger(__name__)
 STEP_LOG = logging.getLogger("imagewright.toe.step")
@@ -65,115 +74,10 @@ MAX_NESTING = 3  # ExecuteDocument levels below the top document
 STATE_FILE = "state.json"
 
 
-class Status(enum.StrEnum):
-    success = "success"
-    failed = "failed"
-    skipped = "skipped"
-    ignored_failure = "ignoredFailure"
-    success_with_ignored_failure = "successWithIgnoredFailure"
-    rebooting = "rebooting"
-
-
 class RebootMode(enum.StrEnum):
     simulate = "simulate"  # save, reload and continue in this process (default)
     exit = "exit"  # save and exit with 194; the next run with the state directory resumes
     host = "host"  # save, arrange a resume at boot and really reboot this machine
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-
-class StepResult(_Record):
-    name: str
-    action: str
-    status: Status = Status.success
-    failure_message: str = Field(default="", alias="failureMessage")
-    timeout_seconds: int = Field(alias="timeoutSeconds")
-    on_failure: str = Field(alias="onFailure")
-    max_attempts: int = Field(alias="maxAttempts")
-    attempts: int = 0
-    start_time: str = Field(default="", alias="startTime")
-    end_time: str = Field(default="", alias="endTime")
-    inputs: list[Any] = []
-    outputs: list[Any] = []
-    loop: dict[str, Any] | None = None
-    detailed_output: list[Any] | None = Field(default=None, alias="detailedOutput")
-    hidden: bool = False  # disableLogging
-
-
-class PhaseResult(_Record):
-    name: str
-    status: Status = Status.success
-    failure_message: str = Field(default="", alias="failureMessage")
-    start_time: str = Field(default="", alias="startTime")
-    end_time: str = Field(default="", alias="endTime")
-    steps: list[StepResult] = []
-
-
-class DocumentResult(_Record):
-    name: str
-    file_path: str = Field(alias="filePath")
-    description: str = ""
-    status: Status = Status.success
-    failure_message: str = Field(default="", alias="failureMessage")
-    start_time: str = Field(default="", alias="startTime")
-    end_time: str = Field(default="", alias="endTime")
-    phases: list[PhaseResult] = []
-
-
-class Cursor(_Record):
-    document: int = 0
-    phase: int = 0
-    step: int = 0
-    condition_passed: bool = False  # resuming a step whose `if` already said Execute
-
-
-class RunState(_Record):
-    """The whole run: options, position and results. Saved as JSON for reboot-and-resume."""
-
-    execution_id: str = Field(alias="executionId")
-    status: Status = Status.success
-    start_time: str = Field(default="", alias="startTime")
-    end_time: str = Field(default="", alias="endTime")
-    failure_message: str = Field(default="", alias="failureMessage")
-    documents: list[DocumentResult] = []
-    document_paths: list[str] = []
-    phases: list[str] | None = None
-    parameters: dict[str, str] = {}
-    document_parameters: list[dict[str, str]] = []
-    log_folder: str = ""
-    cursor: Cursor = Cursor()
-    aborted: bool = False
-    reboots: dict[str, int] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """awstoe's JSON summary, plus where the logs are."""
-
-    execution_id: str
-    status: Status
-    failed_step_count: int
-    executed_step_count: int
-    ignored_failed_step_count: int
-    failure_message: str
-    log_folder: Path
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status in (Status.success, Status.success_with_ignored_failure)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "executionId": self.execution_id,
-            "status": str(self.status),
-            "failedStepCount": self.failed_step_count,
-            "executedStepCount": self.executed_step_count,
-            "ignoredFailedStepCount": self.ignored_failed_step_count,
-            "failureMessage": self.failure_message,
-            "logUrl": str(self.log_folder),
-        }
 
 
 class RebootPending(ImagewrightError):
@@ -187,42 +91,6 @@ class RebootPending(ImagewrightError):
             hint=f"after the reboot, run 'imagewright toe run --state-directory {state_directory}'",
         )
         self.summary = summary
-
-
-class NameValue(StrictModel):
-    name: Text
-    value: Text
-
-
-class ConfigDocument(StrictModel):
-    path: str
-    parameters: list[NameValue] = Field(default_factory=list)
-
-
-class RunConfig(StrictModel):
-    """awstoe's --config JSON (awstoe.md §4.3). S3 and CloudWatch settings are accepted and
-    ignored with a warning: logs stay in the local log folder."""
-
-    documents: list[ConfigDocument] = Field(min_length=1)
-    phases: str | None = None
-    parameters: list[NameValue] | None = None
-    execution_id: str | None = Field(default=None, alias="executionId")
-    log_directory: str | None = Field(default=None, alias="logDirectory")
-    state_directory: str | None = Field(default=None, alias="stateDirectory")
-    trace: bool = False
-    log_s3_bucket_name: str | None = Field(default=None, alias="logS3BucketName")
-    log_s3_key_prefix: str | None = Field(default=None, alias="logS3KeyPrefix")
-    log_s3_bucket_owner: str | None = Field(default=None, alias="logS3BucketOwner")
-    cw_log_group: str | None = Field(default=None, alias="cwLogGroup")
-    cw_log_stream: str | None = Field(default=None, alias="cwLogStream")
-    cw_log_region: str | None = Field(default=None, alias="cwLogRegion")
-    cw_ignore_failures: bool | None = Field(default=None, alias="cwIgnoreFailures")
-    document_s3_bucket_owner: str | None = Field(default=None, alias="documentS3BucketOwner")
-
-    def warn_ignored(self) -> None:
-        for name in ("log_s3_bucket_name", "cw_log_group"):
-            if getattr(self, name):
-                log.warning("%s needs AWS; logs stay in the local log folder", name)
 
 
 @dataclass
@@ -294,11 +162,11 @@ class Execution:
     def start(cls, paths: list[Path], options: RunOptions) -> Execution:
         documents = [load(path) for path in paths]
         execution_id = options.execution_id or str(uuid.uuid4())
-        for loaded in documents:
-            preflight(loaded.document, options.variables)
+        per_document = options.document_parameters or [{} for _ in documents]
+        for loaded, own in zip(documents, per_document, strict=True):
+            preflight(loaded.document, options.variables, {**options.parameters, **own})
         logs = LogFolder.create(options.log_directory, execution_id)
         logs.write_documents([(d.path, d.text) for d in documents])
-        per_document = options.document_parameters or [{} for _ in documents]
         state = RunState(
             executionId=execution_id,
             startTime=timestamp(),
@@ -449,21 +317,17 @@ class _Reboot(Exception):
         self.reason = reason
 
 
-def combined(statuses: Sequence[Status]) -> Status:
-    if any(s is Status.failed for s in statuses):
-        return Status.failed
-    if any(s in (Status.ignored_failure, Status.success_with_ignored_failure) for s in statuses):
-        return Status.success_with_ignored_failure
-    return Status.success
-
-
 def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-def preflight(document: Document, variables: Mapping[str, str]) -> None:
+def preflight(
+    document: Document, variables: Mapping[str, str], parameters: Mapping[str, str]
+) -> None:
     """Stop before any step when the document needs AWS values nobody supplied."""
-    declared = {**document.parameter_defaults(), **document.constant_values()}
+    defaults = document.parameter_defaults()
+    given = {k: v for k, v in parameters.items() if k in defaults}
+    declared = {**defaults, **given, **document.constant_values()}
     for phase in document.phases:
         for step in phase.steps:
             for value in (step.inputs, step.condition, step.loop and step.loop.model_dump()):
@@ -684,7 +548,8 @@ class StepRunner:
         choice = (
             str(resolved.get("then", "Execute")) if truth else str(resolved.get("else", "Skip"))
         )
-        self.console(f"if {conditions.describe(resolved)} is {str(truth).lower()}: {choice}")
+        shown = HIDDEN if self.step.disable_logging else conditions.describe(resolved)
+        self.console(f"if {shown} is {str(truth).lower()}: {choice}")
         return choice
 
     def _attempts(self, result: StepResult) -> None:
@@ -910,7 +775,7 @@ class StepRunner:
             raise StepFailed(f"ExecuteDocument cycle: {names}")
         try:
             loaded = load(path)
-            preflight(loaded.document, outer.options.variables)
+            preflight(loaded.document, outer.options.variables, parameters)
         except ConfigError as error:
             raise StepFailed(f"nested document is not valid:\n{error.message}") from error
         scope = DocumentScope(
@@ -938,43 +803,6 @@ class StepRunner:
         return result
 
 
-# --- the target -------------------------------------------------------------------------------
-
-
-def target_environment(executor: Executor) -> Mapping[str, str]:
-    """The environment steps run with: this process's on the host, the clean one in images."""
-    if executor.kind == "host":
-        return os.environ
-    from imagewright.executors.chroot import step_environment
-
-    return step_environment()
-
-
-def os_release(executor: Executor) -> dict[str, str]:
-    try:
-        text = executor.resolve("/etc/os-release").read_text(encoding="utf-8")
-    except OSError:
-        try:
-            text = executor.resolve("/usr/lib/os-release").read_text(encoding="utf-8")
-        except OSError:
-            return {}
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip()] = value.strip().strip('"')
-    return values
-
-
-def target_hostname(executor: Executor) -> str:
-    if executor.kind == "host":
-        return socket.gethostname()
-    try:
-        return executor.resolve("/etc/hostname").read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
-
-
 def reboot_host(options: RunOptions, state_directory: Path, delay: int) -> None:
     """Arrange for the run to resume at boot (a cron @reboot entry), then reboot this machine.
     Refused inside an image: only a real machine can reboot."""
@@ -990,60 +818,3 @@ def reboot_host(options: RunOptions, state_directory: Path, delay: int) -> None:
     )
     log.warning("rebooting this machine in %d seconds (%s)", delay, host_platform.node())
     run(["shutdown", "-r", f"+{max(0, delay // 60)}"])
-
-
-def detailed_output(state: RunState) -> dict[str, Any]:
-    """detailedoutput.json (awstoe.md §4.5): inputs and outputs as JSON strings of lists."""
-    return {
-        "executionId": state.execution_id,
-        "status": str(state.status),
-        "startTime": state.start_time,
-        "endTime": state.end_time,
-        "failureMessage": state.failure_message,
-        "documents": [document_tree(d) for d in state.documents],
-    }
-
-
-def document_tree(document: DocumentResult) -> dict[str, Any]:
-    return {
-        "name": document.name,
-        "filePath": document.file_path,
-        "status": str(document.status),
-        "description": document.description,
-        "startTime": document.start_time,
-        "endTime": document.end_time,
-        "failureMessage": document.failure_message,
-        "phases": [
-            {
-                "name": phase.name,
-                "status": str(phase.status),
-                "startTime": phase.start_time,
-                "endTime": phase.end_time,
-                "failureMessage": phase.failure_message,
-                "steps": [step_tree(step) for step in phase.steps],
-            }
-            for phase in document.phases
-        ],
-    }
-
-
-def step_tree(step: StepResult) -> dict[str, Any]:
-    def shown(values: list[Any]) -> str:
-        return json.dumps([HIDDEN] if step.hidden and values else values)
-
-    return {
-        "name": step.name,
-        "status": str(step.status),
-        "failureMessage": step.failure_message,
-        "timeoutSeconds": step.timeout_seconds,
-        "onFailure": step.on_failure,
-        "maxAttempts": step.max_attempts,
-        "attempts": step.attempts,
-        "action": step.action,
-        "startTime": step.start_time,
-        "endTime": step.end_time,
-        "inputs": shown(step.inputs),
-        "outputs": shown(step.outputs),
-        "loop": step.loop,
-        "detailedOutput": step.detailed_output,
-    }

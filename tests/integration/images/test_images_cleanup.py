@@ -112,3 +112,23 @@ def test_btrfs_is_repacked_because_it_cannot_be_wiped_in_place(
         assert [r.method for r in wipe_free_space(opened)] == ["repack"]
         assert find_residue(opened.raw_disk, fingerprints) == []
         assert tree_facts(opened.root.root) == before
+
+
+def test_residue_on_a_file_system_with_1k_blocks(special_tree: Path, tmp_path: Path) -> None:
+    image = tmp_path / "small-blocks.img"
+    with image.open("wb") as handle:
+        handle.truncate(64 << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-b", "1024", "-d", special_tree, image], check=True)
+    (tmp_path / "work").mkdir()
+    with open_target(image, writable=True, work_dir=tmp_path / "work") as opened:
+        opened.root.write_bytes("/etc/secret.key", os.urandom(64 << 10))
+        opened.sync()
+        fingerprints = Fingerprints()
+        blocks = fingerprints.add_file(opened.root.resolve("/etc/secret.key"), "/etc/secret.key")
+        opened.root.resolve("/etc/secret.key").unlink()
+        opened.sync()
+        assert opened.raw_disk is not None
+        # 4096-byte blocks of the file start on any 1 KiB boundary of this file system
+        assert len(find_residue(opened.raw_disk, fingerprints)) == blocks == 16
+        wipe_free_space(opened)
+        assert find_residue(opened.raw_disk, fingerprints) == []

@@ -208,3 +208,15 @@ def test_commit_onto_a_full_disk_keeps_the_old_archive(special_tree: Path, tmp_p
             opened.root.write_bytes("/big", os.urandom(40 << 20))
         assert hashlib.sha256(archive.read_bytes()).hexdigest() == before
         assert not [p for p in place.iterdir() if "partial" in p.name]
+
+
+def test_unsupported_file_systems_are_named(tmp_path: Path) -> None:
+    disk = tmp_path / "swap.img"
+    with disk.open("wb") as handle:
+        handle.truncate(16 << 20)
+    subprocess.run(["mkswap", disk], check=True, capture_output=True)
+    with (
+        pytest.raises(BadTargetError, match=r"no supported root file system \(found: swap\)"),
+        open_target(disk, writable=False, work_dir=tmp_path / "work"),
+    ):
+        pass

@@ -125,3 +125,22 @@ def test_read_only_tar_is_not_rewritten(special_tree: Path, tmp_path: Path) -> N
     with open_target(archive, writable=False, work_dir=tmp_path / "work") as opened:
         opened.root.write_text("/etc/scratch", "discarded\n")
     assert _sha256(archive) == before
+
+
+def test_image_name_ending_in_a_digit(gpt_image: Path, copy_of: MakeCopy, tmp_path: Path) -> None:
+    image = copy_of(gpt_image).rename(tmp_path / "disk1")  # sfdisk names partitions disk1p1
+    with open_target(image, writable=False, work_dir=tmp_path / "work") as opened:
+        assert [f.partition for f in opened.filesystems] == [1, 2]
+
+
+def test_commit_through_a_link_keeps_the_link(special_tree: Path, tmp_path: Path) -> None:
+    archive = _tar(special_tree, tmp_path / "image.tar")
+    link = tmp_path / "current.tar"
+    link.symlink_to(archive.name)
+    with open_target(link, writable=True, work_dir=tmp_path / "work") as opened:
+        opened.root.write_text("/etc/added", "new\n")
+    assert link.is_symlink()
+    extracted = tmp_path / "extracted"
+    extracted.mkdir()
+    unpack(archive, extracted)
+    assert (extracted / "etc/added").read_text() == "new\n"

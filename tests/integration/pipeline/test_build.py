@@ -39,7 +39,8 @@ phases:
         inputs:
           commands:
             - echo "{{{{ Motd }}}}" > /etc/motd
-            - echo secret-build-token > /root/.bash_history
+            - mkdir -p /root/.ssh
+            - echo "ssh-ed25519 AAAAbuildkey builder" > /root/.ssh/authorized_keys
             - {build_command}
   - name: validate
     steps:
@@ -55,7 +56,7 @@ phases:
         inputs:
           commands:
             - grep -qx "{{{{ Motd }}}}" /etc/motd
-            - test ! -e /root/.bash_history
+            - test ! -e /root/.ssh/authorized_keys
 parameters:
   - Motd:
       type: string
@@ -148,17 +149,12 @@ def test_build_sanitizes_tests_boots_and_records(state: Path, tmp_path: Path) ->
         assert opened.root.read_text("/etc/motd") == "built-by-imagewright\n"
         assert not opened.root.glob("/tmp/TOE_*")
         assert not opened.root.exists("/tmp/perform_cleanup")
-        assert not opened.root.exists("/root/.bash_history")
+        assert not opened.root.exists("/root/.ssh/authorized_keys")
         assert not opened.root.glob("/etc/ssh/ssh_host_*")
         assert opened.root.exists("/boot/grub/grub.cfg")
     notes = record.notes
     assert notes["residueCheck"]["found"] == 0
-
-    # A second build of the same version reuses the cached base and counts the build up.
-    second = build(recipe, state_directory=state, output_dir=tmp_path / "out2")
-    assert str(second.record.version) == "1.0.0/2"
-    timings = {t: s for t, s, _ in second.timings}
-    assert timings["Preparing the base image (debian:bookworm)"] < 10
+    assert notes["residueCheck"]["fingerprintedBlocks"] > 0
 
 
 def test_failing_component_fails_the_build_with_logs(state: Path, tmp_path: Path) -> None:

@@ -103,5 +103,10 @@ def make_private_keys(root: Path) -> list[Expected]:
 
 def plant(root: Path) -> list[Expected]:
     """Copy the corpus into root and add fresh keys; the secrets that must be found."""
-    shutil.copytree(CORPUS / "planted", root, dirs_exist_ok=True, symlinks=True)
+
+    def replace(source: str, destination: str) -> None:  # never write through a hard link
+        Path(destination).unlink(missing_ok=True)
+        shutil.copy2(source, destination)
+
+    shutil.copytree(CORPUS / "planted", root, dirs_exist_ok=True, copy_function=replace)
     return read_expected() + make_private_keys(root)

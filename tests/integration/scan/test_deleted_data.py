@@ -19,12 +19,16 @@ DELETED_TOKEN = "ghp_" + "Dl3t3dT0k3nStillOnD1skAbCdEfGhIjKlMn"
 LIVE_TOKEN = "glpat-" + "L1v3T0k3nInAFileXyZw"
 
 
-def loop_devices() -> str:
-    return subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
+def loop_devices_of(disk: Path) -> list[str]:
+    """Loop devices backed by disk (other processes on this machine may use other ones)."""
+    listing = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
+    return [line for line in listing.splitlines() if f"({disk})" in line]
 
 
-def mounts() -> str:
-    return Path("/proc/self/mounts").read_text()
+def mounts_of(devices: list[str]) -> list[str]:
+    names = {line.split(":", 1)[0] for line in devices}
+    mounts = Path("/proc/self/mounts").read_text().splitlines()
+    return [line for line in mounts if line.split(" ", 1)[0] in names]
 
 
 @pytest.fixture
@@ -47,9 +51,11 @@ def disk_with_deleted_secret(tmp_path: Path) -> Path:
 
 
 def test_deleted_secret_is_reported_with_its_offset(disk_with_deleted_secret: Path) -> None:
-    before = (loop_devices(), mounts())
-    with open_scan_target(str(disk_with_deleted_secret)) as target:
+    disk = disk_with_deleted_secret
+    with open_scan_target(str(disk)) as target:
         assert target.raw_disk is not None
+        devices = loop_devices_of(disk)
+        assert devices and mounts_of(devices)
         result = scan_image(
             target.root,
             target=target.name,
@@ -57,15 +63,16 @@ def test_deleted_secret_is_reported_with_its_offset(disk_with_deleted_secret: Pa
             regions=target.regions,
             skip=frozenset({"hygiene", "patches"}),
         )
-    assert (loop_devices(), mounts()) == before
+    assert loop_devices_of(disk) == []
+    assert mounts_of(devices) == []
 
     deleted = [f for f in result.report.findings if f.category == "deleted-data"]
     assert [(f.rule_id, f.evidence) for f in deleted] == [("github-pat", "ghp_… (40 chars)")]
     offset = deleted[0].offset
     assert offset is not None
-    with disk_with_deleted_secret.open("rb") as disk:
-        disk.seek(offset)
-        assert disk.read(len(DELETED_TOKEN)) == DELETED_TOKEN.encode()
+    with disk.open("rb") as handle:
+        handle.seek(offset)
+        assert handle.read(len(DELETED_TOKEN)) == DELETED_TOKEN.encode()
     # the live file is a file finding, never deleted data
     live = [f for f in result.report.findings if f.category == "secret"]
     assert [(f.rule_id, f.path) for f in live] == [("gitlab-pat", "/root/live.env")]

@@ -21,9 +21,10 @@ pytestmark = pytest.mark.integration
 SECRETS_ONLY = frozenset({"deleted-data", "hygiene", "patches"})
 
 
-def copy_tree(source: Path, destination: Path) -> None:
-    """cp -a, not shutil.copytree: the tree holds device nodes that must not be read."""
-    subprocess.run(["cp", "-a", f"{source}/.", destination], check=True)
+def link_tree(source: Path, destination: Path) -> None:
+    """A copy whose files are hard links (fast); change files by replacing them, never in place.
+    cp, not shutil.copytree: the tree holds device nodes that must not be read."""
+    subprocess.run(["cp", "-al", source, destination], check=True)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +42,7 @@ def planted(
     clean_tree: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Path, list[Expected], ScanResult]]:
     root = tmp_path_factory.mktemp("planted") / "root"
-    # cp -a keeps device nodes as nodes; shutil.copytree would read /dev/zero forever
-    subprocess.run(["cp", "-a", clean_tree, root], check=True)
+    link_tree(clean_tree, root)
     expected = plant(root)
     result = scan_image(ImageRoot(root), target=str(root), skip=SECRETS_ONLY)
     yield root, expected, result
@@ -102,12 +102,24 @@ def test_debian_tree_has_no_secret_findings(clean_tree: Path) -> None:
 
 def test_changed_package_file_is_scanned(clean_tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
-    # cp -a keeps device nodes as nodes; shutil.copytree would read /dev/zero forever
-    subprocess.run(["cp", "-a", clean_tree, root], check=True)
-    changelog = root / "etc" / "ssh" / "sshd_config"  # a conffile of openssh-server
+    link_tree(clean_tree, root)
+    conffile = root / "etc" / "ssh" / "sshd_config"  # of openssh-server
     token = "ghp_" + "Q7w8E9r0T1y2U3i4O5p6A7s8D9f0G1h2J3k4"
-    changelog.write_text(changelog.read_text() + f"# token {token}\n")
+    text = conffile.read_text()
+    conffile.unlink()  # a hard link to the clean tree's file
+    conffile.write_text(text + f"# token {token}\n")
     result = scan_image(ImageRoot(root), target=str(root), skip=SECRETS_ONLY)
     assert [(f.path, f.rule_id) for f in result.report.findings] == [
         ("/etc/ssh/sshd_config", "github-pat")
+    ]
+
+
+def test_checks_on_the_debian_tree(clean_tree: Path) -> None:
+    """Debian as mmdebstrap makes it: only OpenSSH's default of accepting passwords is reported
+    (the host keys were removed); no world-writable, unowned or unpackaged set-ID files."""
+    result = scan_image(
+        ImageRoot(clean_tree), target="debian", skip=frozenset({"secrets", "patches"})
+    )
+    assert [(f.rule_id, f.path) for f in result.report.findings] == [
+        ("sshd-password-authentication", "/etc/ssh/sshd_config")
     ]

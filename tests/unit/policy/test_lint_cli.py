@@ -119,3 +119,15 @@ def test_sarif_and_html_reports_name_file_line_and_resource(
     assert main(["lint", str(path), "--format", "html"]) == 1
     html = capsys.readouterr().out
     assert "imds-v2-not-required" in html and "debug-build" in html
+
+
+def test_problems_of_every_bad_file_are_reported_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "a.yml", tmp_path / "b.json"
+    first.write_text("name: x1y\ninstanceProfileName: p\nkeyPiar: k\n")
+    second.write_text('{"Resources": {"G": {"Type": "AWS::EC2::SecurityGroup",\n"Properties": [}}}')
+    assert main(["lint", str(first), str(second)]) == 2
+    err = capsys.readouterr().err
+    assert f"{first}:3:1: keyPiar: unknown field (did you mean 'keyPair'?)" in err
+    assert f"{second}:2:" in err

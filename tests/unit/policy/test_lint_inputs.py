@@ -115,3 +115,27 @@ def test_icmp_from_anywhere_is_not_all_traffic(tmp_path: Path) -> None:
         ' "IpPermissionsEgress": []}]}'
     )
     assert lint([path], Policy()).findings == []
+
+
+def test_stored_component_with_update_os_counts_as_the_patch_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagewright.pipeline.catalog import Catalog
+
+    recipe = tmp_path / "recipe.yml"
+    recipe.write_text(
+        "name: stored-patch\nsemanticVersion: 1.0.0\nparentImage: debian:12\n"
+        "components:\n  - name: patch-all\n    version: 1.x.x\n"
+    )
+    monkeypatch.setenv("IMAGEWRIGHT_STATE_DIR", str(tmp_path / "state"))
+    rules = {f.rule_id for f in lint([recipe], Policy()).findings}
+    assert "recipe-no-patch-step" in rules  # no store yet: judged by the name alone
+
+    document = (CORPUS / "imagewright" / "components" / "patch.yml").read_text()
+    with Catalog(tmp_path / "state") as catalog:
+        catalog.add_component(
+            "patch-all", "1.2.0", platform="Linux", type="BUILD", description=None,
+            change_description=None, document=document, sha256="0" * 64,
+        )  # fmt: skip
+    rules = {f.rule_id for f in lint([recipe], Policy()).findings}
+    assert "recipe-no-patch-step" not in rules

@@ -81,3 +81,10 @@ def test_bad_input_exits_2_with_a_message(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_command_line_lists_the_engines_parts() -> None:
+    from imagewright.cli import scan as command
+    from imagewright.scan import engine
+
+    assert command.PARTS == engine.PARTS  # kept apart so that --help stays fast

@@ -22,7 +22,7 @@ PLANTED = Path(__file__).resolve().parents[2] / "data" / "scan" / "planted"
 @pytest.fixture(scope="module")
 def hyperscan_matcher() -> SecretMatcher:
     matcher = SecretMatcher()
-    assert matcher.engine == "hyperscan"
+    assert matcher.general.uses_hyperscan and matcher.bound.uses_hyperscan
     return matcher
 
 
@@ -154,3 +154,13 @@ def test_big_files_are_read_in_overlapping_chunks(
     size, findings = scan_file(entry, hyperscan_matcher)
     assert size == (tmp_path / "app.log").stat().st_size
     assert [(f.rule_id, f.line) for f in findings] == [("github-pat", 137), ("github-pat", 546)]
+
+
+def test_two_secrets_of_one_rule_on_one_line(
+    tmp_path: Path, hyperscan_matcher: SecretMatcher
+) -> None:
+    first, second = "AKIA" + "Q" * 8 + "RSTUVWXY", "AKIA" + "Z" * 8 + "ABCDEFGH"
+    (tmp_path / "big.env").write_text("x" * (300 << 10) + f"\nKEYS={first},{second}\n")
+    [entry] = [e for e in ImageRoot(tmp_path).walk() if e.is_file]
+    _, findings = scan_file(entry, hyperscan_matcher)
+    assert [(f.rule_id, f.line) for f in findings] == [("aws-access-key-id", 2)] * 2

@@ -132,6 +132,8 @@ def test_loop_rules() -> None:
         "for: {start: 1, end: 5, updateBy: -1}", "forEach: {list: 'a,b', delimiter: '|'}"
     )
     assert any("delimiter must be one of" in p for p in problems(each))
+    huge = base.replace("end: 5, updateBy: -1", "end: 100000000, updateBy: 1")
+    assert any("more than 10000 iterations" in p for p in problems(huge))
     named = base.replace("updateBy: -1", "updateBy: 1").replace("{{ Target }}", "{{ other.value }}")
     assert any("'other' is not the name of this step's loop" in p for p in problems(named))
     ok = base.replace("updateBy: -1", "updateBy: 1").replace(
@@ -185,3 +187,14 @@ def test_windows_modules_validate_only_for_windows() -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="document not found"):
         load(tmp_path / "absent.yml")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["imagewright.toe.document", "imagewright.toe.runner", "imagewright.toe.actions.execute"],
+)
+def test_modules_import_in_any_order(module: str) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)

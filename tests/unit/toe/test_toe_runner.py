@@ -12,7 +12,8 @@ import pytest
 
 from imagewright.errors import ConfigError, NeedsAwsError
 from imagewright.executors.host import HostExecutor
-from imagewright.toe.runner import RunSummary, Status, run_documents
+from imagewright.toe.results import RunSummary, Status
+from imagewright.toe.runner import run_documents
 
 
 def document(tmp_path: Path, body: str, name: str = "doc.yml") -> Path:
@@ -217,7 +218,8 @@ def test_chaining_inputs_and_outputs_and_conditions(tmp_path: Path) -> None:
             bash("Where", f"echo {tmp_path}"),
             bash(
                 "Use",
-                "echo '{{ build.Where.outputs.stdout }}/x' '{{ build.Where.inputs.commands }}'",
+                "echo '{{ build.Where.outputs.stdout }}/x' '{{ build.Where.inputs.commands }}'"
+                " '{{ build.Where.outputs[0].stdout }}' '{{ build.Where.inputs[0].commands[0] }}'",
             ),
             "      - name: Check\n        action: Assert\n        inputs:\n"
             "          and:\n            - folderExists: '{{ build.Where.outputs.stdout }}'\n"
@@ -241,7 +243,7 @@ def test_chaining_inputs_and_outputs_and_conditions(tmp_path: Path) -> None:
     summary = run(tmp_path, path)
     results = steps(summary)
     assert json.loads(results["build.Use"]["outputs"]) == [
-        {"stdout": f"{tmp_path}/x echo {tmp_path}"}
+        {"stdout": f"{tmp_path}/x echo {tmp_path} {tmp_path} echo {tmp_path}"}
     ]
     assert results["build.Check"]["status"] == "success"
     assert results["build.Skipped"]["status"] == "skipped"
@@ -332,12 +334,15 @@ def test_environment_and_context_variables(tmp_path: Path, monkeypatch: pytest.M
 
 def test_aws_references_stop_the_run_before_any_step(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
+    declarations = "parameters:\n  - KeyName:\n      type: string\n      default: /app/key\n"
     path = document(
         tmp_path,
-        "phases:\n"
+        declarations
+        + "phases:\n"
         + phase(
             "build",
             bash("First", f"touch {marker}"),
+            bash("Resolved", "echo '{{ aws:ssm:resolve(KeyName) }}'"),
             bash(
                 "Secret",
                 "echo '{{ aws:ssm:/app/password }}'",
@@ -348,8 +353,12 @@ def test_aws_references_stop_the_run_before_any_step(tmp_path: Path) -> None:
     with pytest.raises(NeedsAwsError, match="needs AWS"):
         run(tmp_path, path)
     assert not marker.exists()
-    result = run(tmp_path, path, variables={"aws:ssm:/app/password": "s3cret"})
+    variables = {"aws:ssm:/app/password": "s3cret", "aws:ssm:/other/key": "resolved"}
+    with pytest.raises(NeedsAwsError, match="resolve"):
+        run(tmp_path, path, variables=variables)  # KeyName names /app/key, not supplied
+    result = run(tmp_path, path, variables=variables, parameters={"KeyName": "/other/key"})
     assert result.status is Status.success
+    assert steps(result)["build.Resolved"]["outputs"] == '[{"stdout": "resolved"}]'
     secret_step = steps(result)["build.Secret"]
     assert secret_step["outputs"] == '["<disableLogging>"]'
     logs = "".join(p.read_text() for p in result.log_folder.iterdir() if p.is_file())

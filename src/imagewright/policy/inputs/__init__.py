@@ -50,12 +50,22 @@ def read_inputs(paths: Iterable[Path]) -> Graph:
     graph = Graph()
     queue = list(paths)
     seen: set[Path] = set()
+    errors: list[ConfigError] = []
     while queue:
         path = queue.pop(0)
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        read = read_input(path)
+        try:
+            read = read_input(path)
+        except ConfigError as error:
+            errors.append(error)  # the problems of every file are reported together
+            continue
         graph.merge(read)
         queue.extend(local_references(read))
+    if errors:
+        raise ConfigError(
+            [problem for error in errors for problem in error.problems],
+            hint=next((e.hint for e in errors if e.hint), None),
+        )
     return graph

@@ -14,6 +14,7 @@ from imagewright.config.pipeline import ImagePipeline
 from imagewright.config.recipe import Recipe
 from imagewright.config.yamlload import validate
 from imagewright.errors import ConfigError, Problem
+from imagewright.pipeline.catalog import Catalog, default_state_directory
 from imagewright.policy.graph import Graph, Kind, Resource, as_list
 from imagewright.policy.inputs.tree import node_line, walk
 
@@ -41,12 +42,15 @@ _MARKERS: list[tuple[Kind, tuple[str, ...]]] = [
         ),
     ),
 ]
-# Pipeline fields that name another document.
-REFERENCES = {
-    "imageRecipeArn": Kind.recipe,
-    "containerRecipeArn": Kind.recipe,
-    "infrastructureConfigurationArn": Kind.infrastructure,
-    "distributionConfigurationArn": Kind.distribution,
+# Fields that name another imagewright file (relative to the file that names it, or an ARN).
+REFERENCES: dict[Kind, tuple[str, ...]] = {
+    Kind.pipeline: (
+        "imageRecipeArn",
+        "containerRecipeArn",
+        "infrastructureConfigurationArn",
+        "distributionConfigurationArn",
+    ),
+    Kind.recipe: ("infrastructureConfiguration", "distributionConfiguration"),
 }
 
 
@@ -76,43 +80,26 @@ def read_document(tree: Any, source: Path) -> Graph:
     name = str(properties.get("name") or source.name)
     resource = Resource(kind, name, str(source), node_line(tree), properties, lines)
     resource.aliases.update({str(source), str(source.resolve())})
-    if kind is Kind.recipe:
-        for field in RECIPE_REFERENCES:
-            reference = properties.get(field)
-            if isinstance(reference, str):
-                properties[field] = str((source.parent / reference).resolve())
-    if kind is Kind.pipeline:
-        for field in REFERENCES:
-            reference = properties.get(field)
-            if isinstance(reference, str) and not reference.startswith("arn:"):
-                properties[field] = str((source.parent / reference).resolve())
-    if kind is Kind.recipe:
+    for field in REFERENCES.get(kind, ()):
+        reference = properties.get(field)
+        if isinstance(reference, str) and not reference.startswith("arn:"):
+            properties[field] = str((source.parent / reference).resolve())
+    if isinstance(model, Recipe):
         resource.documents.extend(_component_documents(properties, source))
+        resource.documents.extend(_stored_documents(model))
     graph = Graph()
     graph.add(resource)
     return graph
-
-
-# Recipe fields (imagewright's own) that name the configurations built and distributed with it.
-RECIPE_REFERENCES = ("infrastructureConfiguration", "distributionConfiguration")
 
 
 def local_references(graph: Graph) -> list[Path]:
     """Files the imagewright documents of graph point at: they are linted along with them."""
     found: list[Path] = []
     for resource in graph.resources:
-        if resource.kind is Kind.pipeline:
-            values = [resource.get(field) for field in REFERENCES]
-        elif resource.kind is Kind.recipe:
-            values = [resource.get(field) for field in RECIPE_REFERENCES]
-        else:
-            continue
-        base = Path(resource.source).parent
-        for value in values:
-            if isinstance(value, str) and not value.startswith("arn:"):
-                path = (base / value).resolve()
-                if path.is_file():
-                    found.append(path)
+        for field in REFERENCES.get(resource.kind, ()):
+            value = resource.get(field)
+            if isinstance(value, str) and not value.startswith("arn:") and Path(value).is_file():
+                found.append(Path(value))
     return found
 
 
@@ -127,4 +114,21 @@ def _component_documents(recipe: dict[str, Any], source: Path) -> list[str]:
             path = (source.parent / value).resolve()
             if path.is_file():
                 documents.append(path.read_text(encoding="utf-8", errors="replace"))
+    return documents
+
+
+def _stored_documents(recipe: Recipe) -> list[str]:
+    """Documents of the components the recipe takes from the local store, if there is one."""
+    wanted = [c.store_name_and_version() for c in recipe.components]
+    stored = [w for w in wanted if w is not None]
+    database = default_state_directory() / "catalog.db"
+    if not stored or not database.is_file():
+        return []
+    documents: list[str] = []
+    with Catalog(database.parent) as catalog:
+        for name, version in stored:
+            try:
+                documents.append(catalog.find_component(name, version).document)
+            except ConfigError:
+                continue  # not stored: the build reports that; the rules judge by the name
     return documents

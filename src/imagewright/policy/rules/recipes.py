@@ -19,20 +19,20 @@ _PERFORM_CLEANUP = re.compile(r"""(\S*?)/?perform_cleanup\b""")
 DEFAULT_WORKING_DIRECTORY = "/tmp"
 
 
-def components(ctx: LintContext, recipe: Resource) -> Iterator[tuple[int, str, Resource | None]]:
-    """(index, reference, the component resource when it was read) of each recipe component."""
-    for index, entry in enumerate(as_list(recipe.get("components"))):
+def components(ctx: LintContext, recipe: Resource) -> Iterator[tuple[str, Resource | None]]:
+    """(reference, the component resource when it was read) of each recipe component."""
+    for entry in as_list(recipe.get("components")):
         if isinstance(entry, dict):
             reference = entry.get("componentArn") or entry.get("name") or entry.get("arn") or ""
         else:
             reference = entry
         reference = str(reference)
-        yield index, reference, ctx.graph.find(Kind.component, reference)
+        yield reference, ctx.graph.find(Kind.component, reference)
 
 
 def documents(ctx: LintContext, recipe: Resource) -> list[str]:
     texts = list(recipe.documents)
-    for _, _, component in components(ctx, recipe):
+    for _, component in components(ctx, recipe):
         if component is not None:
             texts.extend(component.documents)
     return texts
@@ -55,7 +55,7 @@ def documents(ctx: LintContext, recipe: Resource) -> list[str]:
 )
 def no_patch_step(ctx: LintContext) -> Iterator[Hit]:
     for recipe in ctx.graph.of_kind(Kind.recipe):
-        named = any(_PATCH_COMPONENT.search(ref) for _, ref, _ in components(ctx, recipe))
+        named = any(_PATCH_COMPONENT.search(ref) for ref, _ in components(ctx, recipe))
         if named or any(_UPDATE_OS.search(text) for text in documents(ctx, recipe)):
             continue
         yield Hit(

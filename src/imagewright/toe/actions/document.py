@@ -15,7 +15,7 @@ from pydantic import Field
 
 from imagewright.config.yamlload import StrictModel
 from imagewright.toe.actions import InputShape, Outputs, Platform, StepContext, StepFailed, action
-from imagewright.toe.document import Text
+from imagewright.toe.actions._target import Text
 
 
 class DocumentParameter(StrictModel):
@@ -60,7 +60,7 @@ def execute_document(ctx: StepContext, inputs: ExecuteDocumentInput) -> Outputs:
     """Run another component document (nested at most 3 levels) and report its summary."""
     if not isinstance(ctx, NestedRunner):
         raise StepFailed("ExecuteDocument needs the document runner")
-    from imagewright.toe.runner import Status
+    from imagewright.toe.results import Status
 
     path = locate(inputs.document, ctx.document_path)
     phases = [p.strip() for p in inputs.phases.split(",") if p.strip()] or None

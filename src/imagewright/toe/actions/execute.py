@@ -25,7 +25,7 @@ from imagewright.toe.actions import (
     StepFailed,
     action,
 )
-from imagewright.toe.document import Text
+from imagewright.toe.actions._target import Text
 
 REBOOT_EXIT_CODE = 194
 

@@ -160,9 +160,9 @@ def _require(target: Target, path: str, doing: str, *, folder: bool = False) -> 
 def _sources(target: Target, source: str, *, folders: bool) -> list[str]:
     """The source paths of a copy or move: one path, or the matches of a wildcard."""
     wanted = "folder" if folders else "file"
-    matches = target.expand(source)
-    chosen = [p for p in matches if _is_folder(target, p) == folders]
+    matches = target.expand(source)  # refuses a wildcard before the last segment
     if "*" in posixpath.basename(source):
+        chosen = [p for p in matches if _is_folder(target, p) == folders]
         if not chosen:
             raise StepFailed(f"no {wanted} matches {source}")
         return chosen

@@ -14,6 +14,7 @@ from tests.toe_support import Context, execute
 
 from imagewright.executors.chroot import ChrootExecutor
 from imagewright.executors.host import HostExecutor
+from imagewright.mounts import mount, mounts_below
 from imagewright.toe.actions import StepFailed
 from imagewright.toe.actions._target import umask
 
@@ -577,6 +578,8 @@ def test_owners_come_from_the_targets_account_files(tmp_path: Path) -> None:
     assert (tmp_path / "new").stat().st_gid == 4444
     execute("CreateFolder", ctx, [{"path": "/newdir", "group": "imggroup"}])
     assert (tmp_path / "newdir").stat().st_gid == 4343
+    execute("CreateFolder", ctx, [{"path": "/owned", "owner": "imgonly"}])
+    assert ((tmp_path / "owned").stat().st_uid, (tmp_path / "owned").stat().st_gid) == (4242, 0)
     with pytest.raises(StepFailed, match="user 'nobody-here' does not exist in the target"):
         execute("SetFileOwner", ctx, [{"path": "/file", "owner": "nobody-here"}])
     with pytest.raises(StepFailed, match="group 'nogroup-here' does not exist in the target"):
@@ -607,3 +610,28 @@ def test_copy_folder_merges_through_links_inside_the_image_only(tmp_path: Path) 
     )
     assert (root / str(elsewhere).lstrip("/") / "inner.txt").read_text() == "inner"
     assert not elsewhere.exists()
+
+
+@pytest.mark.root
+def test_recursive_work_stops_at_other_file_systems(tmp_path: Path) -> None:
+    """A file system mounted inside the tree (like /dev or /proc bound into an image) is never
+    changed by a recursive module, and a folder with a mount below it is not deleted."""
+    (tmp_path / "tree/mounted").mkdir(parents=True)
+    (tmp_path / "tree/own.txt").write_text("own")
+    ctx = Context(ChrootExecutor(tmp_path))
+    with mount("tmpfs", tmp_path / "tree/mounted", fstype="tmpfs", options=["mode=0700"]):
+        (tmp_path / "tree/mounted/other.txt").write_text("other fs")
+        (tmp_path / "tree/mounted/other.txt").chmod(0o600)
+        execute("SetFolderPermissions", ctx, [{"path": "/tree", "permissions": "0755"}])
+        execute("SetFolderOwner", ctx, [{"path": "/tree", "owner": "1234"}])
+        assert stat.S_IMODE((tmp_path / "tree/own.txt").stat().st_mode) == 0o755
+        assert (tmp_path / "tree/own.txt").stat().st_uid == 1234
+        assert stat.S_IMODE((tmp_path / "tree/mounted").stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "tree/mounted/other.txt").stat().st_mode) == 0o600
+        assert (tmp_path / "tree/mounted/other.txt").stat().st_uid == 0
+        listed = execute("ListFiles", ctx, [{"path": "/tree", "recursive": True}])["files"]
+        assert listed == "/tree/own.txt"
+        with pytest.raises(StepFailed, match="file systems are mounted below it"):
+            execute("DeleteFolder", ctx, [{"path": "/tree", "force": True}])
+        assert (tmp_path / "tree/mounted/other.txt").read_text() == "other fs"
+    assert mounts_below(tmp_path) == []
