@@ -202,14 +202,6 @@ def resolve_components(
     return resolved
 
 
-def _check_output_dir(output_dir: Path) -> None:
-    """The output folder exists or can be made: its nearest existing ancestor is a folder."""
-    existing = next(p for p in (output_dir, *output_dir.absolute().parents) if p.exists())
-    if not existing.is_dir():
-        why = "it is not a folder" if existing == output_dir else f"{existing} is not a folder"
-        raise ConfigError(Problem(f"cannot be the output folder: {why}", file=output_dir))
-
-
 def _parent(recipe: Recipe, recipe_path: Path, tree: Any) -> ParentImage:
     try:
         return parse_parent(recipe.parent_image, recipe_path.parent)
@@ -237,6 +229,14 @@ def _check_tools(recipe: Recipe, parent: ParentImage) -> None:
         needed.append("qemu-system-x86_64")
     for program in needed:
         require_tool(program)
+
+
+def _check_output_dir(output_dir: Path) -> None:
+    """The output folder exists or can be made: its nearest existing ancestor is a folder."""
+    existing = next(p for p in (output_dir, *output_dir.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        why = "it is not a folder" if existing == output_dir else f"{existing} is not a folder"
+        raise ConfigError(Problem(f"cannot be the output folder: {why}", file=output_dir))
 
 
 def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> None:

@@ -42,9 +42,9 @@ Loc = tuple[str | int, ...]
 NAME_RULE = r"^[A-Za-z0-9_-]{1,128}$"
 VARIABLE_RULE = r"^[A-Za-z0-9_-]{3,128}$"
 DEFAULT_TIMEOUT = 7200
+MAX_LOOP_ITERATIONS = 10_000  # AWSTOE documents no limit; this keeps a typo from running forever
 # Beyond this a timeout cannot be waited for (threading.TIMEOUT_MAX is about 2^33 seconds).
 MAX_TIMEOUT = 2**31 - 1
-MAX_LOOP_ITERATIONS = 10_000  # AWSTOE documents no limit; this keeps a typo from running forever
 KNOWN_PHASES = ("build", "validate", "test")
 DELIMITERS = frozenset({".", ",", ";", ":", "\n", "\t", " ", "-", "_"})
 IF_ACTIONS = ("Execute", "Skip", "Abort")
