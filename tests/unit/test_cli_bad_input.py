@@ -534,3 +534,17 @@ def test_a_state_folder_or_catalog_that_cannot_be_used_is_named(
         code, err = cli(capsys, *(a.format(recipe=path) for a in argv), "--state-dir", state)
         assert code == 2, err
         assert message in err
+
+
+@pytest.mark.parametrize("properties", ["[1, 2]", "just text", "5"])
+def test_a_template_resource_whose_properties_are_no_mapping_is_named_at_its_line(
+    properties: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "template.yml"
+    template.write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Recipe:\n'
+        f"    Type: AWS::ImageBuilder::ImageRecipe\n    Properties: {properties}\n"
+    )
+    code, err = cli(capsys, "lint", template)
+    assert code == 2
+    assert f"{template}:3: Resources.Recipe.Properties: expected a mapping" in err

@@ -17,12 +17,7 @@ DOCUMENT = """\
 name: demo-component
 schemaVersion: 1.0
 phases:
-  - name: build
-    steps:
-      - name: hello
-        action: ExecuteBash
-        inputs:
-          commands: ["touch /ran"]
+  - {name: build, steps: [{name: hello, action: ExecuteBash, inputs: {commands: [touch /ran]}}]}
 """
 
 
