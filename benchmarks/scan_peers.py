@@ -2,6 +2,7 @@
 imagewright on a raw disk image whose free space is full of old data.
 
     .venv/bin/python -m benchmarks.scan_peers [--raw-size-mib 2048] [--peer-sample-mib 8]
+                                              [--fstype ext4|xfs|btrfs]
 
 The tree is the test suite's Debian base (mmdebstrap, cached) with the planted corpus and fresh
 private keys. detect-secrets runs in this process on one core, over a fixed sample of the tree's
@@ -20,11 +21,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 
 from tests.conftest import BASE_PACKAGES, cached_base, extract
 from tests.integration.scan.scan_support import plant
 
-from imagewright.images.disk import make_disk
+from imagewright.images.disk import Fstype, make_disk
 from imagewright.images.target import open_target
 from imagewright.paths import ImageRoot
 from imagewright.scan.engine import ScanResult, scan_image
@@ -110,9 +112,9 @@ def time_detect_secrets(files: list[Path]) -> tuple[int, float, int]:
     return size, seconds, sum(1 for _ in secrets)
 
 
-def make_dirty_disk(tree: Path, disk: Path, size: int) -> None:
+def make_dirty_disk(tree: Path, disk: Path, size: int, fstype: Fstype) -> None:
     """A raw disk of the tree whose free space holds old file contents (text, not zeros)."""
-    make_disk(tree, disk, fstype="ext4", size_bytes=size, table="gpt")
+    make_disk(tree, disk, fstype=fstype, size_bytes=size, table="gpt")
     filler = (b"INFO worker[1234]: processed batch 0000 of records; checksum ok\n" * 16384)[:MiB]
     with open_target(disk, writable=True) as opened:
         target = opened.root.resolve("/var/tmp/old-build-output")
@@ -155,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw-size-mib", type=int, default=2048)
     parser.add_argument("--peer-sample-mib", type=int, default=8)
+    parser.add_argument("--fstype", choices=get_args(Fstype), default="ext4")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="imagewright-bench-scan-"))
     try:
@@ -179,10 +182,13 @@ def main() -> None:
         )
 
         disk = work / "disk.raw"
-        make_dirty_disk(tree, disk, args.raw_size_mib * MiB)
+        make_dirty_disk(tree, disk, args.raw_size_mib * MiB, args.fstype)
         subprocess.run(["cat", str(disk)], stdout=subprocess.DEVNULL, check=True)  # page cache
         disk_size, whole_seconds, free_seconds, free_bytes = time_raw(disk)
-        print(f"Raw disk image: {disk_size / MiB:.0f} MiB (ext4, free space full of old data)")
+        print(
+            f"Raw disk image: {disk_size / MiB:.0f} MiB "
+            f"({args.fstype}, free space full of old data)"
+        )
         print(
             f"  imagewright    whole scan  {rate(disk_size, whole_seconds):8.1f} MiB/s of disk "
             f"({whole_seconds:.2f} s: files, free space, checks)"

@@ -21,6 +21,27 @@ def add_state_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_output(path: Path | None, option: str) -> None:
+    """Refuse a report destination that cannot be written before the work starts."""
+    from imagewright.errors import ConfigError, Problem
+
+    if path is None or str(path) == "-":
+        return
+    if path.is_dir():
+        raise ConfigError(Problem("is a folder; expected a file name", file=path, field=option))
+    if not path.parent.is_dir():
+        raise ConfigError(Problem("its parent is not an existing folder", file=path, field=option))
+
+
+def write_output(path: Path, text: str, option: str) -> None:
+    from imagewright.errors import ConfigError, Problem
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(Problem(f"cannot write: {e.strerror}", file=path, field=option)) from e
+
+
 def open_catalog(args: argparse.Namespace) -> Catalog:
     from imagewright.pipeline.catalog import Catalog
 

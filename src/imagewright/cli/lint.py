@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imagewright.cli import CliVerb
+from imagewright.cli._common import check_output, write_output
 
 if TYPE_CHECKING:
     from imagewright.policy.policyfile import Policy
@@ -79,12 +80,13 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--format: unknown format '{args.format}'; known: {', '.join(FORMATS.names())}"
         )
+    check_output(args.output, "--output")
     policy = policy_from(args)
     scan = read_scan_report(args.scan_report) if args.scan_report else None
     report = lint(args.files, policy, scan)
     text = render(report, args.format)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        write_output(args.output, text, "--output")
     else:
         sys.stdout.write(text)
     threshold = Severity(args.severity) if args.severity else None

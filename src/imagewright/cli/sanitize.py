@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imagewright.cli import CliVerb
+from imagewright.cli._common import check_output, write_output
 from imagewright.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError("TARGET is required", hint="see 'imagewright sanitize --help'")
     if args.passes < 0:
         raise ConfigError(f"--passes must be 0 or more, got {args.passes}")
+    check_output(args.json, "--json")
 
     from imagewright.sanitize.engine import SanitizeFailed, SanitizeReport
     from imagewright.sanitize.image import sanitize_image
@@ -181,7 +183,7 @@ def handle(args: argparse.Namespace) -> int:
             if str(args.json) == "-":
                 sys.stdout.write(report.to_json() + "\n")
             else:
-                args.json.write_text(report.to_json() + "\n")
+                write_output(args.json, report.to_json() + "\n", "--json")
     return 0
 
 

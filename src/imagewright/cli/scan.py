@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from imagewright.cli import CliVerb
-from imagewright.cli._common import add_state_dir
+from imagewright.cli._common import add_state_dir, check_output, write_output
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def handle(args: argparse.Namespace) -> int:
     from imagewright.scan.engine import check_parts, exit_code, scan_image
     from imagewright.scan.targets import open_scan_target
 
+    check_output(args.output, "--output")
     skip = check_parts([p.strip() for value in args.skip for p in value.split(",") if p.strip()])
     with open_scan_target(args.target, state_directory=args.state_dir) as target:
         result = scan_image(
@@ -68,7 +69,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     text = render(result.report, args.format)
     if args.output:
-        args.output.write_text(text)
+        write_output(args.output, text, "--output")
     else:
         sys.stdout.write(text)
     return exit_code(result.report, Severity(args.severity))

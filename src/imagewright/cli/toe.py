@@ -103,8 +103,11 @@ def _validate(args: argparse.Namespace) -> int:
     platform = (
         Platform.macos if args.os_platform in ("darwin", "macos") else Platform(args.os_platform)
     )
+    documents = split_list(args.documents)
+    if not documents:
+        raise ConfigError(Problem("no documents to validate", field="--documents"))
     results: list[dict[str, Any]] = []
-    for path in map(Path, split_list(args.documents)):
+    for path in map(Path, documents):
         try:
             load(path, platform=platform)
             results.append({"document": str(path), "validationStatus": "success", "problems": []})
@@ -192,20 +195,32 @@ def _options(args: argparse.Namespace, stack: contextlib.ExitStack) -> tuple[Any
         executor = ChrootExecutor(opened.root.root)
     else:
         executor = HostExecutor()
+    log_directory = _folder(
+        args.log_directory or Path(config.get("logDirectory", ".")), "--log-directory"
+    )
+    state_directory = args.state_directory or (
+        Path(config["stateDirectory"]) if config.get("stateDirectory") else None
+    )
     options = RunOptions(
         executor=executor,
-        log_directory=args.log_directory or Path(config.get("logDirectory", ".")),
+        log_directory=log_directory,
         phases=split_list(phases_text) if phases_text is not None else None,
         parameters=parameters,
         document_parameters=per_document,
         execution_id=args.execution_id or config.get("executionId"),
-        state_directory=args.state_directory
-        or (Path(config["stateDirectory"]) if config.get("stateDirectory") else None),
+        state_directory=_folder(state_directory, "--state-directory") if state_directory else None,
         variables=_read_variables(args.variables_file) if args.variables_file else {},
         reboot=RebootMode(args.reboot),
         resume_command=[sys.executable, "-m", "imagewright", "toe", "run"],
     )
     return options, documents
+
+
+def _folder(path: Path, option: str) -> Path:
+    """A folder option: it may not exist yet, but it may not be something else."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(Problem("is not a folder", file=path, field=option))
+    return path
 
 
 def _pairs(items: Any) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from imagewright.config.yamlload import StrictModel, read_yaml, validate
-from imagewright.pipeline.versions import VersionFilter
+from imagewright.pipeline.versions import MAX_VERSION_NODE, VersionFilter, is_semantic_version
 
 RESOURCE_NAME = r"^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$"
 SEMANTIC_VERSION = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
@@ -221,6 +221,13 @@ class Recipe(StrictModel):
         return (
             str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
         )
+
+    @field_validator("semantic_version")
+    @classmethod
+    def _version_nodes(cls, value: str) -> str:
+        if not is_semantic_version(value):
+            raise ValueError(f"each of x.y.z must be at most {MAX_VERSION_NODE}")
+        return value
 
     @field_validator("working_directory")
     @classmethod

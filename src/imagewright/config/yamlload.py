@@ -6,6 +6,8 @@ that every error names the file, the line and column, the field path and what wa
 
 from __future__ import annotations
 
+import os
+import stat
 import types
 import typing
 from collections.abc import Sequence
@@ -54,14 +56,35 @@ def parse_yaml(text: str, source: Path | str) -> Any:
         raise ConfigError(Problem(f"not valid YAML: {e}", file=source)) from e
 
 
-def read_yaml(path: Path) -> Any:
+def read_text_file(path: Path, what: str = "file") -> str:
+    """The UTF-8 text of a regular file given by the user; anything else is a ConfigError.
+
+    Opened without blocking so that a FIFO or a device is refused instead of read forever.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError as e:
-        raise ConfigError(Problem("file not found", file=path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(Problem(f"cannot read: {e}", file=path)) from e
-    return parse_yaml(text, path)
+        raise ConfigError(Problem(f"{what} not found", file=path)) from e
+    except OSError as e:
+        raise ConfigError(Problem(f"cannot read the {what}: {e.strerror}", file=path)) from e
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, socket or device"
+        raise ConfigError(Problem(f"is {kind}; expected a {what}", file=path))
+    with open(fd, "rb") as handle:
+        try:
+            return handle.read().decode("utf-8")
+        except OSError as e:
+            raise ConfigError(Problem(f"cannot read the {what}: {e.strerror}", file=path)) from e
+        except UnicodeDecodeError as e:
+            raise ConfigError(
+                Problem(f"is not UTF-8 text (invalid byte at offset {e.start})", file=path)
+            ) from e
+
+
+def read_yaml(path: Path) -> Any:
+    return parse_yaml(read_text_file(path), path)
 
 
 def plain(node: Any) -> Any:
@@ -149,6 +172,15 @@ def field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
+def validation_message(item: Any) -> str:
+    """pydantic's message for one error, without its "Value error, " prefix or class names."""
+    if item["type"] == "value_error":
+        return str(item["ctx"]["error"])
+    if item["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return "expected a mapping"
+    return str(item["msg"])
+
+
 def problems_from(
     error: ValidationError, tree: Any, source: Path | str, model: type[BaseModel]
 ) -> list[Problem]:
@@ -157,7 +189,7 @@ def problems_from(
         loc = [part for part in item["loc"] if not _is_union_tag(part)]
         line, column = position(tree, loc)
         suggestion = None
-        message = item["msg"]
+        message = validation_message(item)
         if item["type"] == "extra_forbidden":
             owner = model_at(model, loc[:-1])
             allowed = field_names(owner) if owner else []

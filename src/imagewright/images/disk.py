@@ -21,7 +21,7 @@ from imagewright.images.fstab import FstabEntry, parse_fstab
 from imagewright.images.scratch import scratch_dir
 from imagewright.mounts import loop_attach, mount
 from imagewright.paths import ImageRoot
-from imagewright.run import require_tool, run
+from imagewright.run import base_environment, require_tool, run
 
 log = logging.getLogger(__name__)
 
@@ -264,12 +264,19 @@ def fill_filesystem(
         if fstype in ("ext2", "ext3", "ext4"):
             run([*argv[:-1], "-d", str(tree), argv[-1]])
             return
-        run(argv)
+        if fstype == "btrfs" and filesystem.uuid:
+            run(
+                _hide_other_devices(argv, scratch),
+                env=base_environment({"BLKID_FILE": "/dev/null"}),
+            )
+        else:
+            run(argv)
         target = scratch / "fill"
         target.mkdir(exist_ok=True)
         options = ("nouuid",) if fstype == "xfs" else ()
         with mount(device, target, fstype=fstype, options=options):
             copy_tree(tree, target)
+            flush(target)
     except CommandError as error:
         if "space" in error.stderr.lower() or "allocate" in error.stderr.lower():
             raise ImagewrightError(
@@ -279,10 +286,36 @@ def fill_filesystem(
         raise
 
 
+def _hide_other_devices(argv: list[str], scratch: Path) -> list[str]:
+    """argv run where the device lists are empty (a private mount namespace).
+
+    mkfs.btrfs refuses a UUID that any block device on the host has. Re-making a file system
+    with its own UUID (re-packing), or making one while a copy of the image is attached
+    elsewhere, is meant to duplicate it; the kernel keeps same-UUID btrfs copies apart.
+    """
+    empty_file = scratch / "no-partitions"
+    empty_file.touch()
+    empty_dir = scratch / "no-block-devices"
+    empty_dir.mkdir(exist_ok=True)
+    script = (
+        'mount --bind "$1" /proc/partitions && mount --bind "$2" /sys/block && shift 2 && exec "$@"'
+    )
+    return [
+        require_tool("unshare"), "--mount", "--propagation", "private", "--",
+        "sh", "-c", script, "sh", str(empty_file), str(empty_dir), *argv,
+    ]  # fmt: skip
+
+
 def copy_tree(source: Path, destination: Path) -> None:
     """Copy source's contents into destination keeping owners, modes, xattrs, links and holes
     (file systems mounted below source included, as `mkfs.ext4 -d` does)."""
     run(["cp", "--archive", "--sparse=always", f"{source}/.", destination])
+
+
+def flush(mountpoint: Path) -> None:
+    """Write a file system's dirty data to its device now: what was written is on the image
+    even if the unmount that follows has to be lazy (something still using the mount)."""
+    run(["sync", "--file-system", mountpoint])
 
 
 def _make_root(tree: Path, device: Path, root: PartitionLayout, scratch: Path) -> None:
@@ -319,6 +352,7 @@ def _write_fstab(device: Path, layout: DiskLayout, scratch: Path) -> None:
             if number not in dropped and not line.startswith("# UNCONFIGURED")
         ]
         image.write_text("/etc/fstab", "\n".join([*kept, *ours.values()]) + "\n")
+        flush(target)
 
 
 def _replaced_by_disk(entry: FstabEntry, ours: dict[str, str]) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from imagewright.errors import BadTargetError, MountError
 from imagewright.images import archive
+from imagewright.images.disk import flush
 from imagewright.images.fstab import find_region, parse_fstab
 from imagewright.images.probe import (
     ROOT_FILESYSTEMS,
@@ -84,8 +85,8 @@ class OpenedImage:
 
     def sync(self) -> None:
         """Flush every mounted file system so `raw_disk` holds what the files hold."""
-        if self.filesystems:
-            os.sync()
+        for filesystem in self.filesystems:
+            flush(self.host_path(filesystem))
 
     @contextmanager
     def unmounted(self) -> Iterator[None]:
@@ -261,8 +262,14 @@ def _find_root(
             problems.append(error.message)
     if fallback is not None:
         return fallback
-    detail = "; ".join(problems) or "no file system holds /etc/os-release or /etc/fstab"
+    probed = ", ".join(_describe(r) for r in usable)
+    detail = "; ".join(problems) or f"none of {probed} holds /etc/os-release or /etc/fstab"
     raise BadTargetError(f"{disk}: no root file system found ({detail})")
+
+
+def _describe(region: Region) -> str:
+    where = f"partition {region.number}" if region.number else "the disk"
+    return f"{region.fstype} on {where}"
 
 
 def _fstab_filesystems(

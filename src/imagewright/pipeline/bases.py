@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imagewright.config.recipe import BootMode, FileSystem
-from imagewright.errors import CommandError, ConfigError, ImagewrightError, Problem
+from imagewright.errors import BadTargetError, CommandError, ConfigError, ImagewrightError, Problem
 from imagewright.images.debian import SUITE_ALIASES, mmdebstrap, suite_name
 from imagewright.images.mirror import debian_sources
+from imagewright.images.probe import detect_kind
 from imagewright.pipeline.bootloader import install_bootloader
 from imagewright.run import run
 
@@ -74,6 +75,10 @@ def parse_parent(value: str, recipe_directory: Path) -> ParentImage:
             Problem(f"'{value}' is neither a known base nor an existing file", field="parentImage"),
             hint=f"use one of {known}, or the path of a raw, qcow2 or tar image",
         )
+    try:
+        detect_kind(path)
+    except BadTargetError as error:
+        raise ConfigError(Problem(error.message, field="parentImage"), hint=error.hint) from error
     return ParentImage(path=path)
 
 

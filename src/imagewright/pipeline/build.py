@@ -232,6 +232,14 @@ def _check_tools(recipe: Recipe, parent: ParentImage) -> None:
         require_tool(program)
 
 
+def _check_output_dir(output_dir: Path) -> None:
+    """The output folder exists or can be made: its nearest existing ancestor is a folder."""
+    existing = next(p for p in (output_dir, *output_dir.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        why = "it is not a folder" if existing == output_dir else f"{existing} is not a folder"
+        raise ConfigError(Problem(f"cannot be the output folder: {why}", file=output_dir))
+
+
 def _check_sanitize_profile(recipe: Recipe, recipe_path: Path, tree: Any) -> None:
     from imagewright.sanitize import Profile
 
@@ -591,6 +599,8 @@ def build(
     events = events or Events()
     recipe, tree = load_recipe(recipe_path)
     recipe_path = recipe_path.resolve()
+    if output_dir is not None:
+        _check_output_dir(output_dir)
     with Catalog(state_directory) as catalog:
         cleaned = release_stale(catalog)
         _report_cleanup(cleaned)

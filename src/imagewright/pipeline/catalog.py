@@ -226,17 +226,30 @@ class Catalog:
         try:
             self.state_directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise ImagewrightError(
-                f"cannot create the state folder {self.state_directory}: {e.strerror}",
+            raise ConfigError(
+                Problem(f"cannot create the state folder: {e.strerror}", file=self.state_directory),
                 hint="choose another one with --state-dir",
             ) from e
         self.path = self.state_directory / "catalog.db"
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as e:
+            raise self._unusable(e) from e
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+        except sqlite3.Error as e:
+            self._db.close()
+            raise self._unusable(e) from e
+
+    def _unusable(self, error: sqlite3.Error) -> ConfigError:
+        return ConfigError(
+            Problem(f"not a usable catalog: {error}", file=self.path),
+            hint="move it away, or choose another state folder with --state-dir",
+        )
 
     @property
     def work_root(self) -> Path:

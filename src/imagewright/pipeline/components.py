@@ -44,17 +44,18 @@ def create_component(
         raise ConfigError(
             Problem(
                 f"'{semantic_version}' is not a semantic version: expected x.y.z with numbers "
-                "(no wildcards)",
+                "(no wildcards), each 0 to 1073741823",
                 field="semanticVersion",
             )
         )
     loaded = load(document, platform=Platform(platform.lower()))
-    name = name or loaded.document.name
-    if not name:
-        raise ConfigError(
-            Problem("the document has no name", file=document, field="name"),
-            hint="give one with --name",
-        )
+    if name is None:
+        name = loaded.document.name
+        if not name:
+            raise ConfigError(
+                Problem("the document has no name", file=document, field="name"),
+                hint="give one with --name",
+            )
     if not re.match(RESOURCE_NAME, name):
         raise ConfigError(
             Problem(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from imagewright.config.distribution import Distribution, DistributionConfiguration
-from imagewright.config.yamlload import load_model
+from imagewright.config.yamlload import load_model, read_text_file
 from imagewright.errors import (
     BadTargetError,
     ConfigError,
@@ -165,18 +165,19 @@ class DistributionBlocked(GateFailed):
 def read_scan_report(path: Path) -> Report:
     """A report written by `imagewright scan --format json`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ConfigError(Problem("scan report not found", file=path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(Problem(f"cannot read the scan report: {e}", file=path)) from e
+        document = json.loads(read_text_file(path, "scan report"))
     except json.JSONDecodeError as e:
         raise ConfigError(Problem(f"not valid JSON: {e.msg}", file=path, line=e.lineno)) from e
+    if not isinstance(document, dict) or "findings" not in document:
+        raise ConfigError(
+            Problem("not a scan report: expected a JSON object with 'findings'", file=path),
+            hint="imagewright scan ROOT --format json --output FILE",
+        )
     try:
         return Report.model_validate(
-            {"target": document.get("target", str(path)), "findings": document.get("findings", [])}
+            {"target": document.get("target", str(path)), "findings": document["findings"]}
         )
-    except (ValidationError, AttributeError) as e:
+    except ValidationError as e:
         raise ConfigError(Problem(f"not a scan report: {e}", file=path)) from e
 
 

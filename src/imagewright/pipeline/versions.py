@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 SEMANTIC_VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+# Image Builder's limit for each of major, minor and patch.
+MAX_VERSION_NODE = 2**30 - 1
 VERSION_FILTER = re.compile(r"^(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)(?:/[1-9][0-9]*)?$")
 
 
@@ -76,4 +78,7 @@ class VersionFilter:
 
 
 def is_semantic_version(text: str) -> bool:
-    return SEMANTIC_VERSION.match(text) is not None
+    """x.y.z, each node 0 to 2^30-1 as in Image Builder."""
+    return SEMANTIC_VERSION.match(text) is not None and all(
+        int(node) <= MAX_VERSION_NODE for node in text.split(".")
+    )

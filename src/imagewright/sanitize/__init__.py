@@ -136,6 +136,11 @@ def select(
     ]
     if problems:
         raise ConfigError(problems, hint="'imagewright sanitize --list-operations' lists them")
+    both = sorted(set(enable) & set(disable))
+    if both:
+        raise ConfigError(
+            Problem(f"{', '.join(both)}: both enabled and disabled", field="--enable/--disable")
+        )
     chosen = [
         op
         for op in OPERATIONS

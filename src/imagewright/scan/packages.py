@@ -2,10 +2,13 @@
 
 dpkg records an MD5 per file in /var/lib/dpkg/info/*.md5sums and per configuration file in the
 Conffiles field of /var/lib/dpkg/status; rpm keeps a digest per file in its database (see
-`rpmdb`). A file whose digest still matches was put there by the
-distribution, not by the build, so its content is not reported as a secret. Bookworm installs
-packages' /bin, /sbin and /lib files through the merged-/usr symlinks, so a path is also looked
-up under the name the package used.
+`rpmdb`). apt's downloaded package lists (/var/lib/apt/lists) are the distribution's data too:
+their SHA-256 is in the repository's (In)Release file next to them. A file whose digest still
+matches was put there by the distribution, not by the build, so its content is not reported as a
+secret (package descriptions hold example URLs such as `mysql://keystone:foobar@127.0.0.1`).
+The digests are trusted as much as dpkg's own database: the Release signature is not checked.
+Bookworm installs packages' /bin, /sbin and /lib files through the merged-/usr symlinks, so a
+path is also looked up under the name the package used.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 
 DPKG_INFO = "/var/lib/dpkg/info"
 DPKG_STATUS = "/var/lib/dpkg/status"
+APT_LISTS = "/var/lib/apt/lists"
 
 
 Digest = tuple[str, str]  # (hashlib algorithm name, hex digest)
@@ -48,6 +52,21 @@ def _parse_conffiles(status: str, into: dict[str, Digest]) -> None:
                 into[fields[0]] = ("md5", fields[1])
 
 
+def _parse_release(name: str, text: str, into: dict[str, Digest]) -> None:
+    """Digests of the lists apt fetched with the Release file `name` (`host_path_dists_suite_`
+    + `InRelease`): a list's file name is that prefix and its path in the Release, `/` → `_`."""
+    prefix = name.removesuffix("InRelease").removesuffix("Release")
+    in_sha256 = False
+    for line in text.splitlines():
+        if not line.startswith(" "):
+            in_sha256 = line == "SHA256:"
+            continue
+        fields = line.split()
+        if in_sha256 and len(fields) == 3 and len(fields[0]) == 64:
+            list_name = prefix + fields[2].replace("/", "_")
+            into[f"{APT_LISTS}/{list_name}"] = ("sha256", fields[0])
+
+
 class PackageFiles:
     """The package database of an image: which paths came from packages, and unchanged?"""
 
@@ -59,6 +78,10 @@ class PackageFiles:
                 _parse_md5sums(root.read_text(f"{DPKG_INFO}/{name}"), self.digests)
         if root.is_file(DPKG_STATUS):
             _parse_conffiles(root.read_text(DPKG_STATUS), self.digests)
+        for name in root.listdir(APT_LISTS):
+            if name.endswith("Release") and root.is_file(f"{APT_LISTS}/{name}"):
+                text = root.read_bytes(f"{APT_LISTS}/{name}").decode("utf-8", errors="replace")
+                _parse_release(name, text, self.digests)
         for path, algorithm, digest in rpm_files(root):
             self.digests[path] = (algorithm, digest)
         # merged /usr: /usr/bin/x was installed as /bin/x when /bin -> usr/bin

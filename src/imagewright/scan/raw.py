@@ -1,35 +1,31 @@
 """Deleted data: the secret rules over the blocks of a raw disk that no file owns.
 
-For ext2/3/4 the free blocks come from the block bitmaps (`dumpe2fs`); the disk's bytes outside
-every file system (gaps between partitions, the tail), swap and partitions without a file system
-are scanned whole. Holes of a sparse disk
-file are skipped with SEEK_DATA, since they read as zeros. Other file systems' free space cannot
-be told apart from files' blocks here, so it is reported as not scanned instead of guessed at.
+The free space of ext2/3/4, xfs and btrfs file systems comes from `scan.freespace`; the disk's
+bytes outside every file system (gaps between partitions, the tail), swap and partitions without
+a file system are scanned whole. Holes of a sparse disk file are skipped with SEEK_DATA, since
+they read as zeros. Other file systems' (vfat) free space is reported as not scanned instead of
+guessed at.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from imagewright.findings import Finding, redact
 from imagewright.images.probe import Region
-from imagewright.run import require_tool, run
+from imagewright.scan.freespace import FREE_SPACE_READERS, FreeSpaceUnknown, merge
 from imagewright.scan.matcher import SecretMatch, SecretMatcher
 
 log = logging.getLogger(__name__)
 
 CHUNK = 16 << 20
 OVERLAP = 64 << 10
-EXT_FAMILY = ("ext2", "ext3", "ext4")
 # No file lives in these: all of their bytes are scanned (swap can hold any process memory).
 WHOLLY_SCANNED = (None, "swap")
-_FREE_BLOCKS = re.compile(r"^\s+Free blocks: (.*)$", re.M)
-_BLOCK_SIZE = re.compile(r"^Block size:\s+(\d+)$", re.M)
 
 REMEDIATION = (
     "The file was deleted but its bytes are still in the image's free space: rotate the secret, "
@@ -41,37 +37,6 @@ REMEDIATION = (
 class RawStats:
     bytes_scanned: int = 0
     not_scanned: list[str] = field(default_factory=list)
-
-
-def ext_free_ranges(disk: Path, region: Region) -> list[tuple[int, int]]:
-    """Absolute (start, end) byte ranges of the free blocks of an ext file system."""
-    require_tool("dumpe2fs")
-    result = run(["dumpe2fs", f"{disk}?offset={region.offset}"], log_as="dumpe2fs")
-    size_match = _BLOCK_SIZE.search(result.stdout)
-    if size_match is None:
-        return []
-    block = int(size_match.group(1))
-    ranges = []
-    for listing in _FREE_BLOCKS.findall(result.stdout):
-        for item in listing.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            first, _, last = item.partition("-")
-            start = region.offset + int(first) * block
-            end = region.offset + (int(last or first) + 1) * block
-            ranges.append((start, min(end, region.offset + region.size)))
-    return merge(ranges)
-
-
-def merge(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        elif end > start:
-            merged.append((start, end))
-    return merged
 
 
 def unallocated_ranges(
@@ -86,14 +51,19 @@ def unallocated_ranges(
         cursor = end
     ranges.append((cursor, disk_size))
     for region in regions:
-        if region.fstype in EXT_FAMILY:
-            ranges.extend(ext_free_ranges(disk, region))
-        elif region.fstype in WHOLLY_SCANNED:
+        reader = FREE_SPACE_READERS.get(region.fstype or "")
+        if region.fstype in WHOLLY_SCANNED:
             ranges.append((region.offset, region.offset + region.size))
-        else:
+            continue
+        try:
+            if reader is None:
+                raise FreeSpaceUnknown(
+                    f"free blocks are read only on {', '.join(FREE_SPACE_READERS)}"
+                )
+            ranges.extend(reader(disk, region))
+        except FreeSpaceUnknown as e:
             stats.not_scanned.append(
-                f"free space of the {region.fstype or 'unknown'} file system at offset "
-                f"{region.offset} (only ext2/3/4 free blocks can be told from file blocks)"
+                f"free space of the {region.fstype} file system at offset {region.offset} ({e})"
             )
     return merge(ranges)
 

@@ -78,7 +78,9 @@ def secret_rule(
 _PLACEHOLDER = re.compile(
     rb"^(?:[$%<{\[(@]|.*\$\{|.*\{\{|.*%\(|(?i:password|passwd|secret|changeit|example\w*|"
     rb"x+|\*+|none|null|true|false|yes|no|required|optional|undefined|your[\w-]*|"
-    rb"\w*placeholder\w*|redacted|hidden|dummy|test|tbd|todo|fixme)$)"
+    rb"\w*placeholder\w*|redacted|hidden|dummy|test|tbd|todo|fixme|"
+    # the metasyntactic names of examples (`http://user:pass@host`, `foo:bar@`)
+    rb"pass|pw|foo|bar|baz|qux|quux|foobar)$)"
 )
 
 

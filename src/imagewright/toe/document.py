@@ -28,6 +28,8 @@ from imagewright.config.yamlload import (
     plain,
     position,
     problems_from,
+    read_text_file,
+    validation_message,
 )
 from imagewright.errors import ConfigError, Problem
 from imagewright.registry import suggest
@@ -41,6 +43,8 @@ NAME_RULE = r"^[A-Za-z0-9_-]{1,128}$"
 VARIABLE_RULE = r"^[A-Za-z0-9_-]{3,128}$"
 DEFAULT_TIMEOUT = 7200
 MAX_LOOP_ITERATIONS = 10_000  # AWSTOE documents no limit; this keeps a typo from running forever
+# Beyond this a timeout cannot be waited for (threading.TIMEOUT_MAX is about 2^33 seconds).
+MAX_TIMEOUT = 2**31 - 1
 KNOWN_PHASES = ("build", "validate", "test")
 DELIMITERS = frozenset({".", ",", ";", ":", "\n", "\t", " ", "-", "_"})
 IF_ACTIONS = ("Execute", "Skip", "Abort")
@@ -251,9 +255,12 @@ class _Checker:
         if (
             isinstance(timeout, int)
             and not isinstance(timeout, bool)
-            and (timeout == 0 or timeout < -1)
+            and (timeout == 0 or timeout < -1 or timeout > MAX_TIMEOUT)
         ):
-            self.add((*loc, "timeoutSeconds"), "must be a positive number of seconds or -1 (none)")
+            self.add(
+                (*loc, "timeoutSeconds"),
+                f"must be a number of seconds from 1 to {MAX_TIMEOUT}, or -1 (none)",
+            )
         loop = step.get("loop")
         loop_name = self._loop(loop, (*loc, "loop")) if isinstance(loop, Mapping) else None
         if "if" in step:
@@ -326,7 +333,7 @@ class _Checker:
         elif item["type"] == "missing":
             self.add(loc, f"required input of {spec.name} is missing")
         else:
-            self.add(loc, item["msg"])
+            self.add(loc, validation_message(item))
 
     def _step_limits(self, spec: ActionSpec, step: Mapping[str, Any], loc: Loc) -> None:
         if spec.name == "ExecuteDocument":
@@ -456,10 +463,5 @@ def load(path: Path, *, platform: Platform | None = None) -> LoadedDocument:
     platform: validate module support for that platform; None (run time) leaves it to the step,
     which then fails with "not supported on linux".
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise ConfigError(Problem("document not found", file=path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(Problem(f"cannot read document: {e}", file=path)) from e
+    text = read_text_file(path, "document")
     return LoadedDocument(path, text, check_text(text, path, platform))

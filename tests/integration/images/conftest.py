@@ -197,6 +197,7 @@ def build_disk(
                 ) as root:
                     (root / "etc").mkdir(exist_ok=True)
                     (root / "etc/fstab").write_text(fstab(partuuids))
+                    os.sync()
 
 
 @pytest.fixture

@@ -104,14 +104,24 @@ def test_btrfs_is_repacked_because_it_cannot_be_wiped_in_place(
     make_disk(special_tree, image, fstype="btrfs", table="gpt", work_dir=tmp_path / "work")
     work = tmp_path / "work"
     _plant(image, work)
-    with open_target(image, writable=True, work_dir=work) as opened:
-        fingerprints = _fingerprint_and_remove(opened)
-        assert opened.raw_disk is not None
-        assert find_residue(opened.raw_disk, fingerprints)
-        before = tree_facts(opened.root.root)
-        assert [r.method for r in wipe_free_space(opened)] == ["repack"]
-        assert find_residue(opened.raw_disk, fingerprints) == []
-        assert tree_facts(opened.root.root) == before
+    # A copy of the same file system attached elsewhere (another build, a scan) must not stop
+    # the re-pack: mkfs.btrfs refuses UUIDs it sees on other devices.
+    twin = tmp_path / "twin.img"
+    subprocess.run(["cp", "--sparse=always", image, twin], check=True)
+    twin_device = subprocess.run(
+        ["losetup", "--find", "--show", twin], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    try:
+        with open_target(image, writable=True, work_dir=work) as opened:
+            fingerprints = _fingerprint_and_remove(opened)
+            assert opened.raw_disk is not None
+            assert find_residue(opened.raw_disk, fingerprints)
+            before = tree_facts(opened.root.root)
+            assert [r.method for r in wipe_free_space(opened)] == ["repack"]
+            assert find_residue(opened.raw_disk, fingerprints) == []
+            assert tree_facts(opened.root.root) == before
+    finally:
+        subprocess.run(["losetup", "--detach", twin_device], check=True)
 
 
 def test_residue_on_a_file_system_with_1k_blocks(special_tree: Path, tmp_path: Path) -> None:

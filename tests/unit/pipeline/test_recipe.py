@@ -73,7 +73,7 @@ tags: {{team: platform}}
     [
         ("bootMode: bois\n", "recipe.yml:6:1: bootMode: Input should be 'bios' or 'uefi'"),
         ("workDirectory: /x\n", "(did you mean 'workingDirectory'?)"),
-        ("workingDirectory: tmp\n", "workingDirectory: Value error, must be an absolute path"),
+        ("workingDirectory: tmp\n", "workingDirectory: must be an absolute path"),
         ("outputFormats: [iso]\n", "outputFormats[0]: Input should be"),
         (
             "additionalInstanceConfiguration: {userDataOverride: '***'}\n",

@@ -69,6 +69,8 @@ def test_fallback_finds_what_hyperscan_finds(
         "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
         "token: eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiIxMjM0NTY3ODkwIn0x.notjsonnotjson123",
         "url = https://user:password@example.org/",
+        "connection = mysql://keystone:foobar@127.0.0.1/keystone",
+        "proxy http://user:pass@host:3128",
         '"auth": "bm90LWEtcGFpcg=="',
     ],
 )

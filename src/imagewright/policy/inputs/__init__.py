@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from imagewright.config.yamlload import read_text_file
 from imagewright.errors import ConfigError, Problem
 from imagewright.policy.graph import Graph
 from imagewright.policy.inputs.awscli import is_cli_output, read_cli_output
@@ -14,12 +15,7 @@ from imagewright.policy.inputs.imagewright import local_references, read_documen
 
 
 def read_input(path: Path) -> Graph:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise ConfigError(Problem("file not found", file=path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(Problem(f"cannot read: {e}", file=path)) from e
+    text = read_text_file(path)
     try:
         tree = load_template_text(text, path)
     except ConfigError:

@@ -378,6 +378,15 @@ def read_template(tree: Any, source: Path | str) -> Graph:
                 ),
                 hint="check the arguments of the intrinsic functions (!Select, !If, !Join, …)",
             ) from e
+        if not isinstance(properties, dict):
+            raise ConfigError(
+                Problem(
+                    "expected a mapping of property names to values",
+                    file=source,
+                    line=line,
+                    field=f"Resources.{logical_id}.Properties",
+                )
+            )
         name = str(logical_id)
         if kind_name == "AWS::EC2::SecurityGroup":
             group = graph.add(Resource(Kind.security_group, name, template.source, line))
