@@ -11,7 +11,7 @@ APT_PACKAGES=(
     mount util-linux coreutils attr acl libarchive-tools tar zstd xz-utils
     qemu-utils qemu-system-x86 ovmf grub-pc-bin grub-efi-amd64-bin mtools
     openssh-client ca-certificates curl putty-tools
-    chromium rpm
+    chromium rpm bzip2 gzip openssl
 )
 
 if [ "$(id -u)" -ne 0 ]; then
