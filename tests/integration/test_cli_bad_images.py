@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.loop_support import loops_backed_below
 
 from imagewright.cli import main
 
@@ -19,11 +20,6 @@ schemaVersion: 1.0
 phases:
   - {name: build, steps: [{name: hello, action: ExecuteBash, inputs: {commands: [touch /ran]}}]}
 """
-
-
-def _loop_devices_of(image: Path) -> list[str]:
-    listing = subprocess.run(["losetup", "-a"], capture_output=True, text=True, check=True)
-    return [line for line in listing.stdout.splitlines() if str(image) in line]
 
 
 def _mounts_of(work: Path) -> list[str]:
@@ -82,7 +78,7 @@ def test_a_broken_image_is_refused_and_released(
     assert code == 2, err
     assert f"imagewright: error: {image}: {message}" in err
     assert image.read_bytes() == before, "a refused image is not written to"
-    assert _loop_devices_of(image) == []
+    assert loops_backed_below(image) == []
     assert _mounts_of(image.parent) == []
     assert not list(tmp_path.glob("TOE_*"))
 
@@ -100,4 +96,4 @@ def test_the_console_script_refuses_a_truncated_image(
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert f"{image}: {message}" in done.stderr
-    assert _loop_devices_of(image) == []
+    assert loops_backed_below(image) == []

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.loop_support import loops_backed_below
 
 from imagewright.images.archive import unpack
 from imagewright.images.disk import PartitionLayout, export, fill_filesystem, make_disk
@@ -56,21 +57,6 @@ def copy_of(tmp_path: Path) -> MakeCopy:
         return destination
 
     return copy
-
-
-def loops_backed_below(folder: Path) -> list[str]:
-    """Loop devices whose backing file is below folder."""
-    listing = subprocess.run(
-        ["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [
-        line.split()[0]
-        for line in listing.splitlines()
-        if len(line.split()) > 1 and line.split()[1].startswith(str(folder))
-    ]
 
 
 def mounts_containing(text: str) -> list[str]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.loop_support import loops_backed_below
 
 from imagewright.mounts import mounts_below
 
@@ -16,15 +16,6 @@ PIPELINE_CACHE = (
     Path(os.environ.get("IMAGEWRIGHT_TEST_CACHE", "/var/cache/imagewright/test-bases"))
     / "pipeline-cache"
 )
-
-
-def loop_devices() -> str:
-    return subprocess.run(
-        ["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 @pytest.fixture
@@ -36,7 +27,7 @@ def state(tmp_path: Path) -> Iterator[Path]:
     (folder / "cache").symlink_to(PIPELINE_CACHE)
     yield folder
     assert not mounts_below(tmp_path), "mounts left behind"
-    assert str(tmp_path) not in loop_devices(), "loop devices left behind"
+    assert loops_backed_below(tmp_path) == [], "loop devices left behind"
 
 
 COMPONENT = """\

@@ -13,7 +13,8 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from tests.integration.pipeline.conftest import loop_devices, write_recipe
+from tests.integration.pipeline.conftest import write_recipe
+from tests.loop_support import loops_backed_below
 
 from imagewright.images.target import open_target
 from imagewright.mounts import mounts_below
@@ -121,7 +122,7 @@ def test_killed_build_is_failed_and_released_by_the_next_run(state: Path, tmp_pa
     assert report["failedBuilds"] == ["interrupted:1.0.0/1"]
     assert report["loopDevices"] and report["removed"]
     assert not mounts_below(work)
-    assert str(state) not in loop_devices()
+    assert loops_backed_below(state) == []
     assert not list(work.iterdir())
     with Catalog(state) as catalog:
         (record,) = catalog.images()

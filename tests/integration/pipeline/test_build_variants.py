@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.integration.pipeline.conftest import loop_devices, write_recipe
+from tests.integration.pipeline.conftest import write_recipe
+from tests.loop_support import loops_backed_below
 
 from imagewright.images.target import open_target
 from imagewright.pipeline.build import build
@@ -229,4 +230,4 @@ def test_full_output_folder_fails_the_build_with_a_clear_error(state: Path, tmp_
     assert record.status == ImageStatus.failed
     assert record.error is not None and "output folder" in record.error
     assert not list((state / "work").iterdir())
-    assert str(state) not in loop_devices()
+    assert loops_backed_below(state) == []

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.loop_support import loops_backed_below
 from tests.unit.sanitize.corpus import CORPUS, plant
 
 from imagewright.images.archive import unpack
@@ -98,20 +99,6 @@ def copy_of(tmp_path: Path, dirty_image: MakeImage) -> MakeImage:
         return destination
 
     return copy
-
-
-def loops_backed_below(folder: Path) -> list[str]:
-    listing = subprocess.run(
-        ["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [
-        line.split()[0]
-        for line in listing.splitlines()
-        if len(line.split()) > 1 and line.split()[1].startswith(str(folder))
-    ]
 
 
 @pytest.fixture(autouse=True)
