@@ -3,10 +3,10 @@ free blocks."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+from tests.loop_support import loops_backed_below
 
 from imagewright.cli import main
 from imagewright.images.disk import Fstype, make_disk
@@ -24,16 +24,9 @@ DELETED_FOLDERS = ("/srv", "/opt", "/home", "/var")
 SIZES = {"ext4": 96 << 20, "xfs": 304 << 20, "btrfs": 260 << 20}
 
 
-def loop_devices_of(disk: Path) -> list[str]:
-    """Loop devices backed by disk (other processes on this machine may use other ones)."""
-    listing = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
-    return [line for line in listing.splitlines() if f"({disk})" in line]
-
-
 def mounts_of(devices: list[str]) -> list[str]:
-    names = {line.split(":", 1)[0] for line in devices}
     mounts = Path("/proc/self/mounts").read_text().splitlines()
-    return [line for line in mounts if line.split(" ", 1)[0] in names]
+    return [line for line in mounts if line.split(" ", 1)[0] in devices]
 
 
 def occurrences(disk: Path, value: bytes) -> set[int]:
@@ -80,7 +73,7 @@ def test_deleted_secret_is_reported_with_its_offset(tmp_path: Path, fstype: Fsty
     disk = make_disk_with_deleted_secrets(tmp_path, fstype)
     with open_scan_target(str(disk)) as target:
         assert target.raw_disk is not None
-        devices = loop_devices_of(disk)
+        devices = loops_backed_below(disk)
         assert devices and mounts_of(devices)
         result = scan_image(
             target.root,
@@ -89,7 +82,7 @@ def test_deleted_secret_is_reported_with_its_offset(tmp_path: Path, fstype: Fsty
             regions=target.regions,
             skip=frozenset({"hygiene", "patches"}),
         )
-    assert loop_devices_of(disk) == []
+    assert loops_backed_below(disk) == []
     assert mounts_of(devices) == []
 
     assert not [n for n in result.notes if n.startswith("not scanned")]
